@@ -1,0 +1,98 @@
+//! The error type shared by kolm's codecs.
+
+use std::io;
+
+/// What can go wrong while compressing or decompressing.
+///
+/// Converts into [`io::Error`] (kind [`io::ErrorKind::InvalidData`] for damaged input,
+/// [`io::ErrorKind::InvalidInput`] for misuse) so the `Read`/`Write` adapters can return
+/// it, and back again with [`Error::from_io`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input does not start with the magic bytes of the expected format.
+    #[error("not {format} data (it starts with {})", show_bytes(found))]
+    BadMagic {
+        /// The format that was expected.
+        format: &'static str,
+        /// The first bytes of the input (at most four).
+        found: Vec<u8>,
+    },
+    /// The input is damaged or cut short.
+    #[error("truncated or corrupt: {0}")]
+    Corrupt(String),
+    /// The input is too large for the chosen format.
+    #[error("{len} bytes is too large for the {format} format (at most {max} bytes)")]
+    TooLarge {
+        /// Length of the input.
+        len: u64,
+        /// The format's limit.
+        max: u64,
+        /// The format.
+        format: &'static str,
+    },
+    /// An encoder that was told the input's length got a different number of bytes.
+    #[error("the encoder was told to expect {declared} bytes but was given {actual}")]
+    LengthMismatch {
+        /// The length given when the encoder was created.
+        declared: u64,
+        /// The number of bytes given (so far).
+        actual: u64,
+    },
+    /// Reading or writing failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+fn show_bytes(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "nothing: it is empty".to_owned();
+    }
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("bytes {}", hex.join(" "))
+}
+
+impl Error {
+    /// Recovers an [`Error`] that travelled through an [`io::Error`], or wraps a real I/O error.
+    pub fn from_io(error: io::Error) -> Error {
+        if error.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let inner = error.into_inner().expect("checked above");
+            *inner.downcast::<Error>().expect("checked above")
+        } else {
+            Error::Io(error)
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(error: Error) -> io::Error {
+        match error {
+            Error::Io(e) => e,
+            e @ (Error::TooLarge { .. } | Error::LengthMismatch { .. }) => {
+                io::Error::new(io::ErrorKind::InvalidInput, e)
+            }
+            e => io::Error::new(io::ErrorKind::InvalidData, e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survives_a_round_trip_through_io_error() {
+        let original = Error::Corrupt("block 3".into());
+        let io_error = io::Error::from(original);
+        assert_eq!(io_error.kind(), io::ErrorKind::InvalidData);
+        assert!(matches!(Error::from_io(io_error), Error::Corrupt(m) if m == "block 3"));
+        let plain = io::Error::new(io::ErrorKind::NotFound, "gone");
+        assert!(matches!(Error::from_io(plain), Error::Io(e) if e.kind() == io::ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn bad_magic_shows_the_bytes() {
+        let e = Error::BadMagic { format: "MDC7", found: b"PK\x03\x04".to_vec() };
+        assert_eq!(e.to_string(), "not MDC7 data (it starts with bytes 50 4b 03 04)");
+    }
+}
