@@ -89,8 +89,19 @@ fn order_group(order: i32) -> usize {
     }
 }
 
+#[inline(always)]
 fn shape_bin(probs: &[f64; 256]) -> usize {
-    let max_p = probs.iter().fold(0.0f64, |m, &p| if p > m { p } else { m });
+    // The maximum does not depend on the order of comparisons, so four running maxima
+    // (which vectorise) give the reference's left-to-right result.
+    let mut lanes = [0.0f64; 4];
+    for chunk in probs.chunks_exact(4) {
+        for (m, &p) in lanes.iter_mut().zip(chunk) {
+            if p > *m {
+                *m = p;
+            }
+        }
+    }
+    let max_p = lanes.into_iter().fold(0.0f64, |m, p| if p > m { p } else { m });
     if max_p < 0.05 {
         0
     } else if max_p < 0.15 {
@@ -110,17 +121,32 @@ fn confidence_bin(confidence: f64) -> usize {
     bin.clamp(0, CONFIDENCE_BINS as i32 - 1) as usize
 }
 
-#[inline]
-fn probability_bin(p: f64) -> usize {
+/// 2^52: a double in [0, 2^51) plus this is rounded to an integer, held in the low
+/// mantissa bits.
+const INTEGER_MAGIC: f64 = 4503599627370496.0;
+
+#[inline(always)]
+fn probability_bin(p: f64) -> u16 {
     let p = p.clamp(1e-8, 1.0 - 1e-8);
     let logit = fast_log(p / (1.0 - p));
-    let bin = ((logit + LOGIT_RANGE) / (2.0 * LOGIT_RANGE) * PROBABILITY_BINS as f64) as i32;
-    bin.clamp(0, PROBABILITY_BINS as i32 - 1) as usize
+    let position = (logit + LOGIT_RANGE) / (2.0 * LOGIT_RANGE) * PROBABILITY_BINS as f64;
+    // The reference truncates to an int, then clamps to 0..=19. Clamping first and taking
+    // the floor picks the same bin, and needs no float-to-int conversion, so it vectorises.
+    let top = (PROBABILITY_BINS - 1) as f64;
+    let position = if position < 0.0 {
+        0.0
+    } else if position > top {
+        top
+    } else {
+        position
+    };
+    let nearest = (position + INTEGER_MAGIC) - INTEGER_MAGIC;
+    let floor = if nearest > position { nearest - 1.0 } else { nearest };
+    ((floor + INTEGER_MAGIC).to_bits() & 0x1F) as u16
 }
 
 /// Bit context of node `k` (left to right) of tree level `level`.
-#[inline]
-fn bit_context(level: usize, k: usize) -> usize {
+const fn bit_context(level: usize, k: usize) -> usize {
     match level {
         0 => 0,
         1 => 1 + k,
@@ -128,6 +154,22 @@ fn bit_context(level: usize, k: usize) -> usize {
         _ => 7 + (level - 3) * 4 + ((k as u32).wrapping_mul(2654435761) >> 30) as usize,
     }
 }
+
+/// `bit_context × PROBABILITY_BINS` for each heap-numbered node.
+const BIT_CONTEXT_CELL: [u16; NODES + 1] = {
+    let mut table = [0u16; NODES + 1];
+    let mut level = 0;
+    while level < LEVELS {
+        let first = 1 << level;
+        let mut k = 0;
+        while k < first {
+            table[first + k] = (bit_context(level, k) * PROBABILITY_BINS) as u16;
+            k += 1;
+        }
+        level += 1;
+    }
+    table
+};
 
 /// First cell of the situation (step, order group, shape, confidence bin).
 fn situation(step: usize, order_group: usize, shape: usize, confidence_bin: usize) -> usize {
@@ -137,13 +179,101 @@ fn situation(step: usize, order_group: usize, shape: usize, confidence_bin: usiz
 pub(crate) struct Tweedie {
     stats: Vec<CellStats>,
     corrections: Vec<f64>,
-    /// Per step and node: the probability of going right seen at prediction time, and the
-    /// (bit context, probability bin) cell offset it was read from.
-    seen_p: [[f64; NODES]; STEPS],
-    seen_cell: [[u16; NODES]; STEPS],
+    seen: [StepRecord; STEPS],
+    scratch: Scratch,
     seen_order_group: usize,
     seen_shape: usize,
     seen_confidence_bin: usize,
+    kernel: Kernel,
+}
+
+/// Which compilation of [`calibrate`] runs. Both perform the same IEEE-754 operations on
+/// the same values — SIMD lanes round exactly as scalar code does, and Rust never fuses a
+/// multiply and an add — so they produce identical bits; AVX2 just does four at a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Kernel::Avx2;
+        }
+        Kernel::Portable
+    }
+}
+
+/// One calibration step: rewrites `probs` with the corrections of one step's table slice,
+/// recording each node's probability and cell for the update.
+///
+/// Each node's correction depends only on its own subtree sums, so the work runs in passes
+/// over all 255 nodes (heap-numbered from 1): independent divisions pipeline and
+/// vectorise, and every value is computed by the same operations as the reference's
+/// node-by-node loop.
+#[inline(always)]
+fn calibrate(probs: &mut [f64; 256], corrections: &[f64], seen: &mut StepRecord, scratch: &mut Scratch) {
+    let Scratch { tree, left, right } = scratch;
+    tree[256..].copy_from_slice(probs);
+    for level in (0..LEVELS).rev() {
+        for i in (1 << level)..(2 << level) {
+            tree[i] = tree[2 * i] + tree[2 * i + 1];
+        }
+    }
+    let StepRecord { p: seen_p, cell: seen_cell } = seen;
+    for ni in 1..256 {
+        let total = tree[ni];
+        seen_p[ni] = if total < 1e-15 { 0.5 } else { (tree[2 * ni + 1] / total).clamp(1e-8, 1.0 - 1e-8) };
+    }
+    for ni in 1..256 {
+        seen_cell[ni] = BIT_CONTEXT_CELL[ni] + probability_bin(seen_p[ni]);
+    }
+    // Gathered apart from the arithmetic below, which then vectorises.
+    for ni in 1..256 {
+        left[ni] = corrections[usize::from(seen_cell[ni])];
+    }
+    for ni in 1..256 {
+        let p = seen_p[ni];
+        let corrected = (p + left[ni]).clamp(1e-8, 1.0 - 1e-8);
+        // A node without mass passes its scale on unchanged.
+        let massless = tree[ni] < 1e-15;
+        left[ni] = if massless { 1.0 } else { (1.0 - corrected) / (1.0 - p) };
+        right[ni] = if massless { 1.0 } else { corrected / p };
+    }
+    // The subtree sums are spent: the tree now holds the scale accumulated from the root.
+    let scale = tree;
+    scale[1] = 1.0;
+    for ni in 1..256 {
+        scale[2 * ni] = scale[ni] * left[ni];
+        scale[2 * ni + 1] = scale[ni] * right[ni];
+    }
+    for (p, s) in probs.iter_mut().zip(&scale[256..]) {
+        *p *= s;
+    }
+    super::clamp_normalize(probs);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn calibrate_avx2(probs: &mut [f64; 256], corrections: &[f64], seen: &mut StepRecord, scratch: &mut Scratch) {
+    calibrate(probs, corrections, seen, scratch)
+}
+
+/// What one step saw at each node (heap-numbered from 1), for the update: the probability
+/// of going right and the (bit context, probability bin) cell offset it was read from.
+struct StepRecord {
+    p: [f64; NODES + 1],
+    cell: [u16; NODES + 1],
+}
+
+/// Working arrays of [`calibrate`], kept between calls so they need no clearing.
+struct Scratch {
+    tree: [f64; 512],
+    left: [f64; NODES + 1],
+    right: [f64; NODES + 1],
 }
 
 impl Tweedie {
@@ -154,11 +284,12 @@ impl Tweedie {
         Tweedie {
             stats,
             corrections,
-            seen_p: [[0.0; NODES]; STEPS],
-            seen_cell: [[0; NODES]; STEPS],
+            seen: std::array::from_fn(|_| StepRecord { p: [0.0; NODES + 1], cell: [0; NODES + 1] }),
+            scratch: Scratch { tree: [0.0; 512], left: [0.0; NODES + 1], right: [0.0; NODES + 1] },
             seen_order_group: 0,
             seen_shape: 0,
             seen_confidence_bin: 0,
+            kernel: Kernel::detect(),
         }
     }
 
@@ -172,45 +303,19 @@ impl Tweedie {
         self.seen_shape = shape;
         self.seen_confidence_bin = confidence_bin;
 
-        let mut tree = [0.0f64; 512];
-        let mut scale = [0.0f64; 512];
         for step in 0..STEPS {
-            tree[256..].copy_from_slice(probs);
-            for i in (1..256).rev() {
-                tree[i] = tree[2 * i] + tree[2 * i + 1];
-            }
             let corrections =
                 &self.corrections[situation(step, order_group, shape, confidence_bin)..][..CELLS_PER_SITUATION];
-            let seen_p = &mut self.seen_p[step];
-            let seen_cell = &mut self.seen_cell[step];
-            scale[1] = 1.0;
-            for level in 0..LEVELS {
-                let first = 1usize << level;
-                for ni in first..2 * first {
-                    let node = ni - 1;
-                    let bctx = bit_context(level, ni - first);
-                    let total = tree[ni];
-                    if total < 1e-15 {
-                        scale[2 * ni] = scale[ni];
-                        scale[2 * ni + 1] = scale[ni];
-                        seen_p[node] = 0.5;
-                        seen_cell[node] = (bctx * PROBABILITY_BINS + probability_bin(0.5)) as u16;
-                        continue;
-                    }
-                    let p = (tree[2 * ni + 1] / total).clamp(1e-8, 1.0 - 1e-8);
-                    let cell = bctx * PROBABILITY_BINS + probability_bin(p);
-                    seen_p[node] = p;
-                    seen_cell[node] = cell as u16;
-                    let corrected = (p + corrections[cell]).clamp(1e-8, 1.0 - 1e-8);
-                    scale[2 * ni] = scale[ni] * ((1.0 - corrected) / (1.0 - p));
-                    scale[2 * ni + 1] = scale[ni] * (corrected / p);
-                }
+            let (seen, scratch) = (&mut self.seen[step], &mut self.scratch);
+            match self.kernel {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Kernel::Avx2` is chosen only where the CPU reports AVX2.
+                Kernel::Avx2 => unsafe { calibrate_avx2(probs, corrections, seen, scratch) },
+                Kernel::Portable => calibrate(probs, corrections, seen, scratch),
             }
-            for (p, s) in probs.iter_mut().zip(&scale[256..]) {
-                *p *= s;
+            if step + 1 < STEPS {
+                shape = shape_bin(probs);
             }
-            super::clamp_normalize(probs);
-            shape = shape_bin(probs);
         }
     }
 
@@ -219,10 +324,10 @@ impl Tweedie {
         for step in 0..STEPS {
             let base = situation(step, self.seen_order_group, self.seen_shape, self.seen_confidence_bin);
             for level in 0..LEVELS {
-                let node = (1 << level) - 1 + (usize::from(byte) >> (8 - level));
+                let node = (1 << level) + (usize::from(byte) >> (8 - level));
                 let went_right = (byte >> (7 - level)) & 1 == 1;
-                let p = self.seen_p[step][node];
-                let index = base + usize::from(self.seen_cell[step][node]);
+                let p = self.seen[step].p[node];
+                let index = base + usize::from(self.seen[step].cell[node]);
                 let cell = &mut self.stats[index];
                 let err = f64::from(u8::from(went_right)) - p;
                 cell.sum_sq_err += err * err;
@@ -278,12 +383,45 @@ mod tests {
         for (i, &edge) in lower_edges.iter().enumerate() {
             let bin = i + 1;
             // The edges are quoted to 8 decimals; step just past the rounding.
-            assert_eq!(probability_bin(edge + 2e-8), bin, "just above edge {edge}");
-            assert_eq!(probability_bin(edge - 2e-8), bin - 1, "just below edge {edge}");
+            assert_eq!(usize::from(probability_bin(edge + 2e-8)), bin, "just above edge {edge}");
+            assert_eq!(usize::from(probability_bin(edge - 2e-8)), bin - 1, "just below edge {edge}");
         }
         // The two places where fast_log's jump makes the bins step back.
         assert_eq!(probability_bin(0.0079), 3);
         assert_eq!(probability_bin(0.9962), 16);
+    }
+
+    #[test]
+    fn every_kernel_gives_the_same_bits() {
+        let mut portable = Tweedie::new();
+        portable.kernel = Kernel::Portable;
+        let mut detected = Tweedie::new();
+        // A fixed pseudo-random walk over peaked and flat distributions.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..300 {
+            let mut probs = [0.0f64; 256];
+            let peak = (next() % 256) as usize;
+            for p in probs.iter_mut() {
+                *p = (next() % 1000) as f64 + 1.0;
+            }
+            probs[peak] *= (round % 50) as f64 * 40.0 + 1.0;
+            crate::mdc7::clamp_normalize(&mut probs);
+            let order = (round % 6) as i32 - 1;
+            let confidence = (next() % 20000) as f64;
+            let (mut a, mut b) = (probs, probs);
+            portable.denoise(&mut a, order, confidence);
+            detected.denoise(&mut b, order, confidence);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits), "round {round}");
+            let byte = if next() % 3 == 0 { (next() % 256) as u8 } else { peak as u8 };
+            portable.update(byte);
+            detected.update(byte);
+        }
     }
 
     #[test]
