@@ -12,8 +12,9 @@
 //! `t - t²/2 + t³/3 - t⁴/4 + t⁵/5` on the mantissa `1 + t ∈ [1, 2)` errs by up to 0.09 as
 //! `t → 1`, and it jumps at every power of two. That is a quirk to keep, not to fix.
 
-/// `ln 2`, as the reference spells it.
-const LN_2: f64 = 0.6931471805599453;
+// The reference writes `0.6931471805599453` and `1.4426950408889634`; those literals are
+// exactly the doubles `LN_2` and `LOG2_E` (see the test below).
+use std::f64::consts::{LN_2, LOG2_E};
 
 /// Natural logarithm of a positive, normal `x`, bit-exact with the reference's `fast_log`.
 #[inline]
@@ -36,7 +37,7 @@ pub(crate) fn fast_exp(x: f64) -> f64 {
     if x > 709.0 {
         return 1e308;
     }
-    let t = x * 1.4426950408889634;
+    let t = x * LOG2_E;
     // C truncates towards zero, then steps down for negative non-integers: a floor.
     let mut k = t as i64;
     if t < k as f64 {
@@ -44,7 +45,7 @@ pub(crate) fn fast_exp(x: f64) -> f64 {
     }
     let f = t - k as f64;
     let p = 1.0
-        + f * (0.6931471805599453
+        + f * (LN_2
             + f * (0.24022650695910071
                 + f * (0.05550410866482158 + f * (0.009618129107628477 + f * 0.0013333558146428443))));
     p * f64::from_bits(((k + 1023) as u64) << 52)
@@ -101,6 +102,12 @@ mod tests {
         assert!((centre(19.0) - 0.9994997989).abs() < 1e-10);
         assert_eq!(fast_exp(-701.0), 0.0);
         assert_eq!(fast_exp(710.0), 1e308);
+    }
+
+    #[test]
+    fn constants_are_the_reference_literals() {
+        assert_eq!(LN_2.to_bits(), 0x3FE6_2E42_FEFA_39EF);
+        assert_eq!(LOG2_E.to_bits(), 0x3FF7_1547_652B_82FE);
     }
 
     #[test]

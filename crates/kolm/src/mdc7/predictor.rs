@@ -98,27 +98,25 @@ impl Predictor {
         let ppm = self.ppm.predict(&self.keys.ppm(), probs);
         clamp_normalize(probs);
 
-        if let Some(matcher) = &mut self.matcher {
-            if let Some(prediction) = matcher.predict(&self.history, &self.keys.matcher()) {
-                let weight = (prediction.confidence * 0.85).min(0.95);
-                probs.iter_mut().for_each(|p| *p *= 1.0 - weight);
-                probs[usize::from(prediction.byte)] += weight;
-                clamp_normalize(probs);
-            }
+        if let Some(matcher) = &mut self.matcher
+            && let Some(prediction) = matcher.predict(&self.history, &self.keys.matcher())
+        {
+            let weight = (prediction.confidence * 0.85).min(0.95);
+            probs.iter_mut().for_each(|p| *p *= 1.0 - weight);
+            probs[usize::from(prediction.byte)] += weight;
+            clamp_normalize(probs);
         }
-        if let Some(word) = &mut self.word {
-            if let Some((word_probs, confidence)) = word.predict() {
-                if confidence >= 0.01 {
-                    blend(probs, word_probs, (confidence * 0.35).min(0.45));
-                }
-            }
+        if let Some(word) = &mut self.word
+            && let Some((word_probs, confidence)) = word.predict()
+            && confidence >= 0.01
+        {
+            blend(probs, word_probs, (confidence * 0.35).min(0.45));
         }
-        if let Some(high_order) = &self.high_order {
-            if let Some(confidence) = high_order.predict(&self.keys.high_order(), &mut self.high_order_probs) {
-                if confidence >= 0.01 {
-                    blend(probs, &self.high_order_probs, (confidence * 2.0).min(0.60));
-                }
-            }
+        if let Some(high_order) = &self.high_order
+            && let Some(confidence) = high_order.predict(&self.keys.high_order(), &mut self.high_order_probs)
+            && confidence >= 0.01
+        {
+            blend(probs, &self.high_order_probs, (confidence * 2.0).min(0.60));
         }
         if let Some(tweedie) = &mut self.tweedie {
             tweedie.denoise(probs, ppm.order, ppm.confidence);

@@ -404,7 +404,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for round in 0..300 {
+        for round in 0..300i32 {
             let mut probs = [0.0f64; 256];
             let peak = (next() % 256) as usize;
             for p in probs.iter_mut() {
@@ -412,7 +412,7 @@ mod tests {
             }
             probs[peak] *= (round % 50) as f64 * 40.0 + 1.0;
             crate::mdc7::clamp_normalize(&mut probs);
-            let order = (round % 6) as i32 - 1;
+            let order = round % 6 - 1;
             let confidence = (next() % 20000) as f64;
             let (mut a, mut b) = (probs, probs);
             portable.denoise(&mut a, order, confidence);

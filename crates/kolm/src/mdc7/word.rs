@@ -180,16 +180,16 @@ impl WordModel {
     }
 
     pub(crate) fn update(&mut self, byte: u8) {
-        if let Some(confidence) = self.predicted_confidence.take() {
-            if confidence > 0.01 {
-                self.attempts += 1.0;
-                if self.predicted[usize::from(byte)] > 0.05 {
-                    self.hits += 1.0;
-                }
-                if self.attempts > 500.0 {
-                    self.hits *= 0.99;
-                    self.attempts *= 0.99;
-                }
+        if let Some(confidence) = self.predicted_confidence.take()
+            && confidence > 0.01
+        {
+            self.attempts += 1.0;
+            if self.predicted[usize::from(byte)] > 0.05 {
+                self.hits += 1.0;
+            }
+            if self.attempts > 500.0 {
+                self.hits *= 0.99;
+                self.attempts *= 0.99;
             }
         }
 
