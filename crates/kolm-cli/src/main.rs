@@ -17,7 +17,7 @@ use args::{Cli, Command};
 use files::{Mode, Settings};
 
 fn main() -> ExitCode {
-    // On Ctrl-C, delete the half-written output before leaving.
+    // On Ctrl-C, SIGTERM or SIGHUP, delete the half-written output before leaving.
     let _ = ctrlc::set_handler(|| {
         output::remove_in_progress();
         eprintln!("kolm: interrupted");
