@@ -4,9 +4,10 @@
 //! the bytes themselves, so two contexts whose hashes collide share one entry. A faithful
 //! port must do the same, and must reproduce the only other behaviour visible in the
 //! output: PPM and high-order tables accept a bounded number of distinct keys (the first
-//! ones seen) and afterwards only update existing entries. Slot layout, probe order and
-//! growth policy are invisible in the output, so this table is free to choose them: open
-//! addressing with linear probing, key 0 for an empty slot, doubling beyond 60 % load.
+//! ones seen) and afterwards only update existing entries. Slot layout and probe order are
+//! invisible in the output. Like the reference, this table uses open addressing with
+//! linear probing, key 0 for an empty slot, and doubles when a new key arrives at more than
+//! 60 % load — so a capped table ends at the same size as the reference's.
 
 /// A map from non-zero 64-bit keys to values, optionally refusing new keys beyond a limit.
 pub(crate) struct HashTable<V> {
@@ -34,6 +35,12 @@ impl<V: Default> HashTable<V> {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.used
+    }
+
+    /// Number of slots.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.keys.len()
     }
 
     fn mask(&self) -> usize {
@@ -71,7 +78,7 @@ impl<V: Default> HashTable<V> {
             if self.used >= self.key_limit {
                 return None;
             }
-            if (self.used + 1) * 5 > self.keys.len() * 3 {
+            if self.used * 5 > self.keys.len() * 3 {
                 self.grow();
                 slot = self.probe(key);
             }
@@ -124,5 +131,16 @@ mod tests {
         assert_eq!(table.get(2), Some(&2));
         assert_eq!(table.get(4), None);
         assert_eq!(table.len(), 3);
+    }
+
+    #[test]
+    fn a_capped_table_stops_growing_where_the_reference_does() {
+        // The reference's high-order tables hold at most 629,146 keys in 2^20 slots.
+        let mut table: HashTable<u32> = HashTable::with_key_limit(8192, 629_146);
+        for key in 1..=700_000u64 {
+            let _ = table.get_or_insert(key.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        }
+        assert_eq!(table.len(), 629_146);
+        assert_eq!(table.capacity(), 1 << 20);
     }
 }
