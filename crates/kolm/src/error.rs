@@ -18,9 +18,48 @@ pub enum Error {
         /// The first bytes of the input (at most four).
         found: Vec<u8>,
     },
+    /// The input is in a known format, but a version this library does not read.
+    #[error("{format} format version {version} is not supported (this kolm reads version {supported})")]
+    UnsupportedVersion {
+        /// The format.
+        format: &'static str,
+        /// The version the input declares.
+        version: u8,
+        /// The version this library reads.
+        supported: u8,
+    },
+    /// The input names a block codec this library does not know.
+    #[error("unknown codec {codec} (this kolm knows codec 1); a newer kolm may read it")]
+    UnknownCodec {
+        /// The codec identifier found.
+        codec: u8,
+    },
     /// The input is damaged or cut short.
     #[error("truncated or corrupt: {0}")]
     Corrupt(String),
+    /// Decoded data does not match the checksum stored with it.
+    #[error("checksum mismatch in {}: the data is damaged", match block {
+        Some(index) => format!("block {index}"),
+        None => "the frame's content".to_owned(),
+    })]
+    ChecksumMismatch {
+        /// The damaged block, counting from 0 within its frame (`None` for the whole frame).
+        block: Option<u64>,
+    },
+    /// The work needs more memory than the caller allowed.
+    #[error("this needs about {} MiB of memory, more than the {} MiB limit", needed.div_ceil(1 << 20), limit >> 20)]
+    MemoryLimit {
+        /// Bytes needed with a single thread.
+        needed: u64,
+        /// The limit given.
+        limit: u64,
+    },
+    /// Bytes that are not a frame follow the last complete frame.
+    #[error("unexpected data after the end of the compressed stream (at byte {offset})")]
+    TrailingData {
+        /// Offset of the first unexpected byte in the input.
+        offset: u64,
+    },
     /// The input is too large for the chosen format.
     #[error("{len} bytes is too large for the {format} format (at most {max} bytes)")]
     TooLarge {

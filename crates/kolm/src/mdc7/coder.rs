@@ -157,6 +157,24 @@ pub(crate) trait ByteSource {
     fn next_byte(&mut self) -> std::io::Result<Option<u8>>;
 }
 
+/// Coded bytes held in memory.
+pub(crate) struct SliceSource<'a> {
+    bytes: std::slice::Iter<'a, u8>,
+}
+
+impl<'a> SliceSource<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        SliceSource { bytes: bytes.iter() }
+    }
+}
+
+impl ByteSource for SliceSource<'_> {
+    #[inline]
+    fn next_byte(&mut self) -> std::io::Result<Option<u8>> {
+        Ok(self.bytes.next().copied())
+    }
+}
+
 /// Bits past the end of the stream a valid MDC7 stream never asks for.
 const MAX_BITS_PAST_END: u32 = 32;
 
@@ -227,14 +245,6 @@ impl<S: ByteSource> Decoder<S> {
 mod tests {
     use super::*;
 
-    struct SliceSource<'a>(std::slice::Iter<'a, u8>);
-
-    impl ByteSource for SliceSource<'_> {
-        fn next_byte(&mut self) -> std::io::Result<Option<u8>> {
-            Ok(self.0.next().copied())
-        }
-    }
-
     /// A skewed table: symbol 0 takes most of the mass.
     fn skewed() -> Frequencies {
         let mut freq = Frequencies::new();
@@ -260,7 +270,7 @@ mod tests {
             encoder.encode(&freq, s);
         }
         let coded = encoder.finish();
-        let mut decoder = Decoder::new(SliceSource(coded.iter())).unwrap();
+        let mut decoder = Decoder::new(SliceSource::new(&coded)).unwrap();
         for &s in &symbols {
             assert_eq!(decoder.decode(&freq).unwrap(), s);
         }

@@ -5,7 +5,8 @@
 //! `0.85·c` on one byte, word `0.35·c`, high-order `2·c` capped at 0.6), every blend
 //! followed by a clamp to 10⁻¹⁰ and a renormalisation; Tweedie calibration rewrites the
 //! result; and the probabilities are quantised to integer frequencies at a scale of 2^14
-//! (each at least 1). After the byte is known every model learns it.
+//! (each at least 1; see [`super::Model`] for the repaired variant). After the byte is
+//! known every model learns it.
 //!
 //! The floating-point operations happen in exactly the reference's order — sums over the
 //! 256 symbols left to right, products in the same association — because the quantised
@@ -15,7 +16,7 @@
 //! and shared: the reference hashes the same contexts separately in PPM, the match model
 //! and the high-order model, for prediction and again for the update.
 
-use super::Stages;
+use super::Model;
 use super::coder::Frequencies;
 use super::fastmath::fnv_hash;
 use super::highctx::{self, HighOrderModel};
@@ -23,9 +24,6 @@ use super::matcher::{self, Matcher};
 use super::ppm::{self, Ppm};
 use super::tweedie::Tweedie;
 use super::word::WordModel;
-
-/// Frequency scale of the quantised distribution.
-const SCALE: f64 = 16384.0;
 
 /// Context lengths whose keys some model uses.
 const KEYED_LENGTHS: [usize; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16];
@@ -74,10 +72,13 @@ pub(crate) struct Predictor {
     probs: [f64; 256],
     high_order_probs: [f64; 256],
     frequencies: Frequencies,
+    /// The frequency scale, 2^scale_bits.
+    scale: f64,
 }
 
 impl Predictor {
-    pub(crate) fn new(stages: Stages) -> Self {
+    pub(crate) fn new(model: Model) -> Self {
+        let stages = model.stages;
         Predictor {
             history: Vec::new(),
             keys: ContextKeys::of(&[]),
@@ -85,10 +86,11 @@ impl Predictor {
             matcher: stages.matcher.then(Matcher::new),
             word: stages.word.then(WordModel::new),
             high_order: stages.high_order.then(HighOrderModel::new),
-            tweedie: stages.tweedie.then(Tweedie::new),
+            tweedie: stages.tweedie.then(|| Tweedie::new(model.per_step_shape)),
             probs: [0.0; 256],
             high_order_probs: [0.0; 256],
             frequencies: Frequencies::new(),
+            scale: f64::from(1u32 << model.scale_bits),
         }
     }
 
@@ -125,7 +127,7 @@ impl Predictor {
 
         let cumulative = &mut self.frequencies.cumulative;
         for (s, &p) in probs.iter().enumerate() {
-            let frequency = ((p * SCALE + 0.5) as i64).max(1);
+            let frequency = ((p * self.scale + 0.5) as i64).max(1);
             cumulative[s + 1] = cumulative[s] + frequency as u32;
         }
         &self.frequencies

@@ -182,8 +182,11 @@ pub(crate) struct Tweedie {
     seen: [StepRecord; STEPS],
     scratch: Scratch,
     seen_order_group: usize,
-    seen_shape: usize,
+    /// The shape each step looked up with.
+    seen_shapes: [usize; STEPS],
     seen_confidence_bin: usize,
+    /// Whether each step's update uses its own lookup shape (repaired) or step 0's (MDC7).
+    update_with_step_shape: bool,
     kernel: Kernel,
 }
 
@@ -277,7 +280,9 @@ struct Scratch {
 }
 
 impl Tweedie {
-    pub(crate) fn new() -> Self {
+    /// A fresh table. `update_with_step_shape` repairs MDC7's quirk of updating every
+    /// step's cell with the first step's shape.
+    pub(crate) fn new(update_with_step_shape: bool) -> Self {
         let priors: Vec<CellStats> = (0..PROBABILITY_BINS).map(CellStats::prior).collect();
         let stats: Vec<CellStats> = (0..CELLS).map(|i| priors[i % PROBABILITY_BINS]).collect();
         let corrections = stats.iter().map(CellStats::correction).collect();
@@ -287,8 +292,9 @@ impl Tweedie {
             seen: std::array::from_fn(|_| StepRecord { p: [0.0; NODES + 1], cell: [0; NODES + 1] }),
             scratch: Scratch { tree: [0.0; 512], left: [0.0; NODES + 1], right: [0.0; NODES + 1] },
             seen_order_group: 0,
-            seen_shape: 0,
+            seen_shapes: [0; STEPS],
             seen_confidence_bin: 0,
+            update_with_step_shape,
             kernel: Kernel::detect(),
         }
     }
@@ -300,10 +306,10 @@ impl Tweedie {
         let confidence_bin = confidence_bin(ppm_confidence);
         let mut shape = shape_bin(probs);
         self.seen_order_group = order_group;
-        self.seen_shape = shape;
         self.seen_confidence_bin = confidence_bin;
 
         for step in 0..STEPS {
+            self.seen_shapes[step] = shape;
             let corrections =
                 &self.corrections[situation(step, order_group, shape, confidence_bin)..][..CELLS_PER_SITUATION];
             let (seen, scratch) = (&mut self.seen[step], &mut self.scratch);
@@ -322,7 +328,8 @@ impl Tweedie {
     /// Counts, for every node on `byte`'s path in every step, which way the byte went.
     pub(crate) fn update(&mut self, byte: u8) {
         for step in 0..STEPS {
-            let base = situation(step, self.seen_order_group, self.seen_shape, self.seen_confidence_bin);
+            let shape = self.seen_shapes[if self.update_with_step_shape { step } else { 0 }];
+            let base = situation(step, self.seen_order_group, shape, self.seen_confidence_bin);
             for level in 0..LEVELS {
                 let node = (1 << level) + (usize::from(byte) >> (8 - level));
                 let went_right = (byte >> (7 - level)) & 1 == 1;
@@ -393,9 +400,9 @@ mod tests {
 
     #[test]
     fn every_kernel_gives_the_same_bits() {
-        let mut portable = Tweedie::new();
+        let mut portable = Tweedie::new(false);
         portable.kernel = Kernel::Portable;
-        let mut detected = Tweedie::new();
+        let mut detected = Tweedie::new(false);
         // A fixed pseudo-random walk over peaked and flat distributions.
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move || {
@@ -437,7 +444,7 @@ mod tests {
 
     #[test]
     fn fresh_cells_apply_no_correction_until_evidence_accumulates() {
-        let mut tweedie = Tweedie::new();
+        let mut tweedie = Tweedie::new(false);
         // The prior has hits = Σp exactly, so δ starts at zero.
         assert!(tweedie.corrections.iter().all(|&c| c == 0.0));
         let mut probs = [1.0 / 256.0; 256];

@@ -5,31 +5,21 @@
 //! `testdata/mdc7/inputs/` and the corpus files in `testdata/corpus/`.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kolm::Error;
 use kolm::mdc7::{self, Decoder, Encoder, Stages};
 use md5::{Digest, Md5};
 use proptest::prelude::*;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::{corpus_dir, read, repo_root};
 
 fn testdata(name: &str) -> PathBuf {
     repo_root().join("testdata/mdc7").join(name)
 }
 
-fn corpus_dir() -> PathBuf {
-    repo_root().join("testdata/corpus")
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// The original of golden file `<name>.mdc`.
-fn original_of(name: &str) -> Vec<u8> {
+pub(crate) fn original_of(name: &str) -> Vec<u8> {
     let local = testdata("inputs").join(name);
     if local.exists() { read(&local) } else { read(&corpus_dir().join(name)) }
 }

@@ -1,0 +1,344 @@
+//! The `.kolm` format: round trips, thread independence, and a damaged-input suite in which
+//! every flipped bit and every truncation must be detected.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use kolm::{BlockKind, Error, Level, Options, read, write};
+use proptest::prelude::*;
+use xxhash_rust::xxh64::xxh64;
+
+use crate::{corpus_dir, read};
+
+const SMALLEST_BLOCK: u64 = 1 << 16;
+
+fn level(n: u8) -> Level {
+    Level::new(n).unwrap()
+}
+
+fn corpus(name: &str) -> Vec<u8> {
+    read(&corpus_dir().join(name))
+}
+
+/// Deterministic incompressible bytes.
+fn noise(len: usize, mut state: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+fn round_trip(data: &[u8], options: &Options) -> Vec<u8> {
+    let packed = kolm::compress_with(data, options).unwrap();
+    let unpacked = kolm::decompress_with(&packed, options).unwrap();
+    assert!(unpacked == data, "round trip changed {} bytes", data.len());
+    packed
+}
+
+#[test]
+fn corpus_files_round_trip_at_every_level() {
+    // Small blocks, so the larger files span many of them.
+    let cases = [
+        ("alice29.txt", 5),
+        ("asyoulik.txt", 4),
+        ("cp.html", 5),
+        ("fields.c", 3),
+        ("kennedy.xls", 1),
+        ("lcet10.txt", 3),
+        ("ptt5", 2),
+        ("sum", 4),
+    ];
+    for (name, n) in cases {
+        let data = corpus(name);
+        let options = Options::new().level(level(n)).block_size(SMALLEST_BLOCK).threads(2);
+        let packed = round_trip(&data, &options);
+        assert!(packed.len() < data.len() / 2, "{name}: {} bytes", packed.len());
+        let frames = kolm::inspect(&packed[..]).unwrap();
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].level, level(n));
+        assert_eq!(frames[0].original_size, data.len() as u64);
+        assert_eq!(frames[0].declared_size, Some(data.len() as u64));
+        assert_eq!(frames[0].blocks.len() as u64, (data.len() as u64).div_ceil(SMALLEST_BLOCK), "{name}");
+    }
+}
+
+#[test]
+fn thread_count_never_changes_the_bytes() {
+    let mut data = corpus("alice29.txt");
+    data.extend_from_slice(&corpus("kennedy.xls")[..150_000]);
+    let options = |threads| Options::new().level(level(2)).block_size(SMALLEST_BLOCK).threads(threads);
+    let one = round_trip(&data, &options(1));
+    for threads in [2, 3, 0] {
+        assert!(kolm::compress_with(&data, &options(threads)).unwrap() == one, "{threads} threads");
+    }
+    assert_eq!(kolm::inspect(&one[..]).unwrap()[0].blocks.len(), 5);
+}
+
+#[test]
+fn incompressible_blocks_are_stored() {
+    let mut data = noise(SMALLEST_BLOCK as usize, 1);
+    data.extend_from_slice(&corpus("alice29.txt")[..2000]);
+    let packed = round_trip(&data, &Options::new().level(level(1)).block_size(SMALLEST_BLOCK));
+    let blocks = &kolm::inspect(&packed[..]).unwrap()[0].blocks;
+    assert_eq!(blocks[0].kind, BlockKind::Stored);
+    assert_eq!(blocks[0].payload_len, blocks[0].size);
+    assert_eq!(blocks[1].kind, BlockKind::Coded);
+    // Storing costs a block header, not a percentage.
+    assert!(packed.len() < data.len() + 1300, "{} bytes", packed.len());
+}
+
+#[test]
+fn empty_input_makes_an_empty_frame() {
+    let packed = kolm::compress(b"", Level::DEFAULT);
+    assert_eq!(packed[..4], kolm::MAGIC);
+    assert_eq!(kolm::decompress(&packed).unwrap(), b"");
+    let frames = kolm::inspect(&packed[..]).unwrap();
+    assert_eq!((frames[0].blocks.len(), frames[0].original_size), (0, 0));
+    assert_eq!(frames[0].content_check, xxh64(b"", 0));
+}
+
+#[test]
+fn streaming_adapters_handle_odd_pieces() {
+    let data = corpus("cp.html");
+    let options = Options::new().level(level(1));
+    let mut encoder = write::Encoder::with_options(Vec::new(), &options).unwrap();
+    for piece in data.chunks(777) {
+        encoder.write_all(piece).unwrap();
+    }
+    assert_eq!(encoder.bytes_in(), data.len() as u64);
+    let packed = encoder.finish().unwrap();
+    assert_eq!(kolm::inspect(&packed[..]).unwrap()[0].declared_size, None);
+
+    let mut decoder = read::Decoder::with_options(&packed[..], &options).unwrap();
+    let mut unpacked = Vec::new();
+    let mut buf = [0u8; 97];
+    for size in (1..=97).cycle() {
+        match decoder.read(&mut buf[..size]).unwrap() {
+            0 => break,
+            n => unpacked.extend_from_slice(&buf[..n]),
+        }
+    }
+    assert!(unpacked == data);
+    assert_eq!(decoder.bytes_in(), packed.len() as u64);
+}
+
+#[test]
+fn concatenated_frames_decode_as_one_stream() {
+    let mut stream = kolm::compress(b"first frame, ", level(1));
+    stream.extend(kolm::compress(b"", level(3)));
+    stream.extend(kolm::compress(b"third frame", level(5)));
+    assert_eq!(kolm::decompress(&stream).unwrap(), b"first frame, third frame");
+    assert_eq!(kolm::inspect(&stream[..]).unwrap().len(), 3);
+
+    // single_frame stops after the first and leaves the rest unread.
+    let mut rest = &stream[..];
+    let mut decoder = read::Decoder::new(&mut rest).unwrap().single_frame();
+    let mut first = Vec::new();
+    decoder.read_to_end(&mut first).unwrap();
+    drop(decoder);
+    assert_eq!(first, b"first frame, ");
+    assert_eq!(rest[..4], kolm::MAGIC);
+}
+
+#[test]
+fn trailing_garbage_is_rejected() {
+    let mut stream = kolm::compress(b"payload", level(1));
+    let end = stream.len() as u64;
+    stream.extend_from_slice(b"garbage");
+    let error = kolm::decompress(&stream).unwrap_err();
+    assert!(matches!(error, Error::TrailingData { offset } if offset == end), "{error}");
+    assert!(matches!(kolm::inspect(&stream[..]), Err(Error::TrailingData { .. })));
+}
+
+#[test]
+fn the_declared_length_is_enforced() {
+    let options = Options::new().level(level(1)).content_size(10);
+    let mut short = write::Encoder::with_options(Vec::new(), &options).unwrap();
+    short.write_all(b"12345").unwrap();
+    assert!(matches!(short.finish(), Err(Error::LengthMismatch { declared: 10, actual: 5 })));
+    let mut long = write::Encoder::with_options(Vec::new(), &options).unwrap();
+    assert_eq!(long.write_all(b"12345678901").unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn progress_counts_every_byte() {
+    let data = corpus("fields.c");
+    let counter = Arc::new(AtomicU64::new(0));
+    let options = Options::new().level(level(1)).progress(Arc::clone(&counter));
+    let packed = kolm::compress_with(&data, &options).unwrap();
+    assert_eq!(counter.swap(0, Ordering::Relaxed), data.len() as u64);
+    kolm::decompress_with(&packed, &options).unwrap();
+    assert_eq!(counter.load(Ordering::Relaxed), data.len() as u64);
+}
+
+#[test]
+fn memory_limit_lowers_threads_or_refuses() {
+    let mib = 1 << 20;
+    let tight = Options::new().level(level(5)).memory_limit(100 * mib);
+    let error = kolm::compress_with(b"data", &tight).unwrap_err();
+    assert!(matches!(error, Error::MemoryLimit { limit, .. } if limit == 100 * mib), "{error}");
+    assert!(error.to_string().contains("more than the 100 MiB limit"), "{error}");
+
+    let one_thread = Options::new().level(level(5)).threads(4).memory_limit(1000 * mib);
+    let encoder = write::Encoder::with_options(Vec::new(), &one_thread).unwrap();
+    assert_eq!(encoder.threads(), 1);
+    let roomy = Options::new().level(level(1)).threads(4).memory_limit(1000 * mib);
+    assert_eq!(write::Encoder::with_options(Vec::new(), &roomy).unwrap().threads(), 4);
+
+    // The decoder checks each frame's needs against its own limit.
+    let packed = kolm::compress(b"level five", level(5));
+    let error = read::Decoder::with_options(&packed[..], &tight).err().unwrap();
+    assert!(matches!(error, Error::MemoryLimit { .. }), "{error}");
+}
+
+/// A small frame whose every byte matters: header, one coded block, trailer.
+fn small_frame() -> (Vec<u8>, Vec<u8>) {
+    let data = corpus("alice29.txt")[..400].to_vec();
+    let packed = kolm::compress(&data, level(1));
+    (data, packed)
+}
+
+#[test]
+fn every_flipped_bit_is_detected() {
+    let (_, packed) = small_frame();
+    for bit in 0..packed.len() * 8 {
+        let mut damaged = packed.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        assert!(kolm::decompress(&damaged).is_err(), "flipping bit {bit} went unnoticed");
+    }
+}
+
+#[test]
+fn every_truncation_is_detected() {
+    let (_, packed) = small_frame();
+    for len in 0..packed.len() {
+        assert!(kolm::decompress(&packed[..len]).is_err(), "cut to {len} bytes went unnoticed");
+    }
+}
+
+#[test]
+fn damage_in_a_multi_block_frame_is_detected_and_named() {
+    let mut data = noise(SMALLEST_BLOCK as usize, 7);
+    data.extend_from_slice(&corpus("alice29.txt")[..300]);
+    let packed = kolm::compress_with(&data, &Options::new().level(level(1)).block_size(SMALLEST_BLOCK)).unwrap();
+    let blocks = &kolm::inspect(&packed[..]).unwrap()[0].blocks;
+    let header_len = packed.len() - blocks.iter().map(|b| 17 + b.payload_len as usize).sum::<usize>() - 9;
+    let stored_payload = header_len + 17..header_len + 17 + blocks[0].payload_len as usize;
+    // Every bit outside the stored payload, and a sample of bits inside it.
+    for bit in (0..packed.len() * 8).filter(|bit| !stored_payload.contains(&(bit / 8)) || bit % 1009 == 0) {
+        let mut damaged = packed.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        assert!(kolm::decompress(&damaged).is_err(), "flipping bit {bit} went unnoticed");
+    }
+    // Damage inside the second block's payload names that block.
+    let mut damaged = packed.clone();
+    let second_payload = stored_payload.end + 17;
+    damaged[second_payload + 5] ^= 0x10;
+    let error = kolm::decompress(&damaged).unwrap_err();
+    assert!(error.to_string().contains("block 1"), "{error}");
+}
+
+/// A frame header with the given fields and a correct check, so that only the field's
+/// value is wrong.
+fn header(version: u8, codec: u8, level: u8, block_log: u8, flags: u8) -> Vec<u8> {
+    let mut bytes = kolm::MAGIC.to_vec();
+    bytes.extend_from_slice(&[version, codec, level, block_log, flags]);
+    let check = xxh64(&bytes, 0) as u32;
+    bytes.extend_from_slice(&check.to_le_bytes());
+    bytes
+}
+
+/// A block record with correct record check, declaring `payload_len` and carrying `payload`,
+/// whose original bytes are claimed to hash to `check`.
+fn block_record(kind: u8, size: u32, payload_len: u32, check: u32, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![kind];
+    bytes.extend_from_slice(&size.to_le_bytes());
+    bytes.extend_from_slice(&payload_len.to_le_bytes());
+    bytes.extend_from_slice(&check.to_le_bytes());
+    let record_check = xxh64(&[&bytes[..], payload].concat(), 0) as u32;
+    bytes.extend_from_slice(&record_check.to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn hostile_headers_get_clear_errors() {
+    let expect = |stream: Vec<u8>, message: &str| {
+        let error = kolm::decompress(&stream).unwrap_err();
+        assert!(error.to_string().contains(message), "expected {message:?}, got: {error}");
+    };
+    expect(b"PK\x03\x04".to_vec(), "not .kolm data (it starts with bytes 50 4b 03 04)");
+    expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
+    expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
+    expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
+    expect(header(1, 9, 5, 21, 0), "unknown codec 9");
+    expect(header(1, 1, 0, 21, 0), "level 0");
+    expect(header(1, 1, 10, 21, 0), "level 10");
+    expect(header(1, 1, 5, 15, 0), "block size 2^15");
+    expect(header(1, 1, 5, 31, 0), "block size 2^31");
+    expect(header(1, 1, 5, 21, 0x80), "unknown flags");
+    let mut bad_check = header(1, 1, 5, 21, 0);
+    *bad_check.last_mut().unwrap() ^= 1;
+    expect(bad_check, "frame header is damaged");
+
+    let frame = |record: Vec<u8>| [header(1, 1, 1, 16, 0), record].concat();
+    let abc = xxh64(b"abc", 0) as u32;
+    expect(frame(block_record(2, 70_000, 1, 0, b"x")), "block 0 claims 70000 bytes");
+    expect(frame(block_record(2, 3, 3, abc, b"abc")), "block 0 claims 3 bytes in a 3-byte payload");
+    expect(frame(block_record(1, 4, 3, abc, b"abc")), "block 0 claims 4 bytes in a 3-byte payload");
+    expect(frame(block_record(7, 3, 3, abc, b"abc")), "block 0 has unknown kind 7");
+    expect(frame(block_record(1, 3, 3, abc, b"abc")), "ends inside a frame");
+    expect(frame(block_record(1, 3, 3, abc ^ 1, b"abc")), "checksum mismatch in block 0");
+    expect(frame(block_record(1, 3, 3, abc, b"ab")), "ends inside block 0");
+    let mut damaged = frame(block_record(1, 3, 3, abc, b"abc"));
+    *damaged.last_mut().unwrap() ^= 1;
+    expect(damaged, "block 0 is damaged");
+}
+
+#[test]
+fn a_huge_claim_with_a_tiny_payload_fails_without_allocating_for_it() {
+    // A coded block claiming a gibibyte from sixteen bytes: decoding runs out of payload
+    // long before, and the output grows only as it is decoded.
+    let stream = [header(1, 1, 1, 30, 0), block_record(2, 1 << 30, 16, 0, &[0x5A; 16])].concat();
+    let started = std::time::Instant::now();
+    let error = kolm::decompress(&stream).unwrap_err();
+    assert!(error.to_string().contains("block 0: the payload ran out"), "{error}");
+    assert!(started.elapsed().as_secs() < 20);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_input_round_trips(data in proptest::collection::vec(any::<u8>(), 0..1500), n in 1u8..=5, threads in 1usize..=2) {
+        round_trip(&data, &Options::new().level(level(n)).threads(threads));
+    }
+
+    #[test]
+    fn repetitive_input_round_trips(
+        words in proptest::collection::vec(prop_oneof!["abc", "abd", " ", "\n", "zz9-"], 0..500),
+        n in 1u8..=5,
+    ) {
+        round_trip(words.concat().as_bytes(), &Options::new().level(level(n)));
+    }
+}
+
+#[test]
+fn block_sizes_round_trip_across_block_boundaries() {
+    let text = corpus("lcet10.txt");
+    for (block, len) in [
+        (SMALLEST_BLOCK, SMALLEST_BLOCK as usize),
+        (SMALLEST_BLOCK, 2 * SMALLEST_BLOCK as usize + 1),
+        (1 << 17, 150_000),
+    ] {
+        let packed = round_trip(&text[..len], &Options::new().level(level(1)).block_size(block).threads(2));
+        let frame = &kolm::inspect(&packed[..]).unwrap()[0];
+        assert_eq!(frame.block_size, block);
+        assert_eq!(frame.blocks.len(), len.div_ceil(block as usize));
+    }
+}
