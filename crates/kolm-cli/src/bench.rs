@@ -1,17 +1,18 @@
 //! `kolm bench`: kolm's own measurements, like `zstd -b`.
 //!
-//! For each file it compresses, decompresses and compares, and reports the compressed
-//! size, bits per byte, speeds (the median of `-i` runs) and the peak resident memory of
-//! each direction. With `--ablation` it instead builds the MDC7 pipeline up one stage at a
-//! time and reports what each stage gains, verifying every round trip. Comparisons with
-//! other compressors belong to the separate `kolm-bench` harness.
+//! For each file and level it compresses, decompresses and compares, and reports the
+//! compressed size, bits per byte, speeds (the median of `-i` runs) and the peak resident
+//! memory of each direction. With `--ablation` it instead builds the MDC7 pipeline up one
+//! stage at a time and reports what each stage gains, verifying every round trip.
+//! Comparisons with other compressors belong to the separate `kolm-bench` harness.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use kolm::mdc7::{self, Stages};
+use kolm::{Level, Options};
 
-use crate::args::BenchArgs;
+use crate::args::{BenchArgs, Format};
 
 pub(crate) fn run(args: &BenchArgs) -> Result<()> {
     for path in &args.files {
@@ -20,32 +21,57 @@ pub(crate) fn run(args: &BenchArgs) -> Result<()> {
         if args.ablation {
             ablation(&name, &data, args.iterations)?;
         } else {
-            speed(&name, &data, args.iterations)?;
+            speed(args, &name, &data)?;
         }
     }
     Ok(())
 }
 
-fn speed(name: &str, data: &[u8], iterations: u32) -> Result<()> {
-    println!("{name}: {} bytes, MDC7", data.len());
-    reset_peak_memory();
-    let (packed, compress_time) = timed(iterations, || mdc7::compress(data))?;
-    let compress_peak = peak_memory();
-    reset_peak_memory();
-    let (unpacked, decompress_time) = timed(iterations, || mdc7::decompress(&packed))?;
-    let decompress_peak = peak_memory();
-    if unpacked != data {
-        bail!("{name}: the round trip changed the data");
-    }
+fn speed(args: &BenchArgs, name: &str, data: &[u8]) -> Result<()> {
+    println!("{name}: {} bytes", data.len());
     println!(
-        "  {} bytes, {:.3} bits/byte; compress {} ({}), decompress {} ({})",
-        packed.len(),
-        bits_per_byte(packed.len(), data.len()),
-        rate(data.len(), compress_time),
-        memory_text(compress_peak),
-        rate(data.len(), decompress_time),
-        memory_text(decompress_peak),
+        "  {:<7} {:>5} {:>12} {:>9} {:>13} {:>13} {:>17}",
+        "format", "level", "compressed", "bits/byte", "compress", "decompress", "peak memory c/d"
     );
+    let levels: Vec<Option<u8>> = match args.format {
+        Format::Kolm => args.levels.0.iter().copied().map(Some).collect(),
+        Format::Mdc => vec![None],
+    };
+    for level in levels {
+        let options = level.map(|level| {
+            let mut options =
+                Options::new().level(Level::new(level).expect("levels are checked")).threads(args.threads);
+            if let Some(size) = args.block_size {
+                options = options.block_size(size);
+            }
+            options
+        });
+        reset_peak_memory();
+        let (packed, compress_time) = timed(args.iterations, || match &options {
+            Some(options) => kolm::compress_with(data, options),
+            None => mdc7::compress(data),
+        })?;
+        let compress_peak = peak_memory();
+        reset_peak_memory();
+        let (unpacked, decompress_time) = timed(args.iterations, || match &options {
+            Some(options) => kolm::decompress_with(&packed, options),
+            None => mdc7::decompress(&packed),
+        })?;
+        let decompress_peak = peak_memory();
+        if unpacked != data {
+            bail!("{name}: the round trip changed the data");
+        }
+        println!(
+            "  {:<7} {:>5} {:>12} {:>9.3} {:>13} {:>13} {:>17}",
+            args.format.name(),
+            level.map_or("-".to_owned(), |l| l.to_string()),
+            packed.len(),
+            bits_per_byte(packed.len(), data.len()),
+            rate(data.len(), compress_time),
+            rate(data.len(), decompress_time),
+            format!("{} / {}", memory_text(compress_peak), memory_text(decompress_peak)),
+        );
+    }
     Ok(())
 }
 
@@ -103,7 +129,7 @@ fn rate(bytes: usize, time: Duration) -> String {
 }
 
 fn memory_text(peak: Option<u64>) -> String {
-    peak.map_or_else(|| "peak memory unknown".to_owned(), |bytes| format!("peak {:.1} MB", bytes as f64 / 1e6))
+    peak.map_or_else(|| "?".to_owned(), |bytes| format!("{:.0} MB", bytes as f64 / 1e6))
 }
 
 /// Restarts the kernel's peak-RSS counter for this process (Linux; elsewhere a no-op).

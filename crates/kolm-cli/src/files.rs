@@ -3,11 +3,13 @@
 //!
 //! Every input is handled on its own: a failure is reported with the file's name and the
 //! next file is processed; the exit status is the worst seen (1 for an error, 2 for a
-//! skipped file, 0 otherwise).
+//! skipped file, 0 otherwise). Decompression recognises the format from the first bytes.
 
 use std::fs::{self, File, Metadata};
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use anyhow::{Context, Result, bail};
 use kolm::mdc7;
@@ -17,10 +19,10 @@ use crate::output::SafeFile;
 use crate::progress::Progress;
 
 /// Suffixes of the formats kolm reads.
-const KNOWN_SUFFIXES: [&str; 1] = [".mdc"];
+const KNOWN_SUFFIXES: [&str; 2] = [".kolm", ".mdc"];
 
-/// Bytes handed to the codec at a time: small enough for a responsive progress bar.
-const CHUNK: usize = 16 * 1024;
+/// Bytes moved between reader and coder at a time.
+const CHUNK: usize = 64 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -32,6 +34,9 @@ pub(crate) enum Mode {
 pub(crate) struct Settings {
     pub(crate) mode: Mode,
     pub(crate) format: Format,
+    /// Level, threads, block size and memory limit for the codecs.
+    pub(crate) options: kolm::Options,
+    pub(crate) memory_limit: Option<u64>,
     pub(crate) to_stdout: bool,
     pub(crate) output: Option<PathBuf>,
     pub(crate) force: bool,
@@ -50,7 +55,7 @@ pub(crate) enum Status {
 }
 
 impl Status {
-    fn worst(self, other: Status) -> Status {
+    pub(crate) fn worst(self, other: Status) -> Status {
         self.max(other)
     }
 
@@ -64,16 +69,39 @@ impl Status {
     }
 }
 
-enum Input {
+pub(crate) enum Input {
     Stdin,
     File(PathBuf),
 }
 
 impl Input {
-    fn name(&self) -> String {
+    pub(crate) fn from_args(files: &[PathBuf]) -> Vec<Input> {
+        if files.is_empty() {
+            return vec![Input::Stdin];
+        }
+        files.iter().map(|f| if f.as_os_str() == "-" { Input::Stdin } else { Input::File(f.clone()) }).collect()
+    }
+
+    pub(crate) fn name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_owned(),
             Input::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// Opens the input for reading compressed data, refusing a terminal unless forced.
+    pub(crate) fn open_compressed(&self, force: bool) -> Result<Box<dyn Read>> {
+        match self {
+            Input::Stdin => {
+                if io::stdin().is_terminal() && !force {
+                    bail!("refusing to read compressed data from a terminal; redirect the input, or use -f");
+                }
+                Ok(Box::new(io::stdin().lock()))
+            }
+            Input::File(path) => {
+                input_metadata(path, force)?;
+                Ok(Box::new(File::open(path)?))
+            }
         }
     }
 }
@@ -89,13 +117,9 @@ struct Skip(String);
 
 /// Processes every input and returns the exit status.
 pub(crate) fn run(settings: &Settings, files: &[PathBuf]) -> Status {
-    let inputs: Vec<Input> = if files.is_empty() {
-        vec![Input::Stdin]
-    } else {
-        files.iter().map(|f| if f.as_os_str() == "-" { Input::Stdin } else { Input::File(f.clone()) }).collect()
-    };
+    let inputs = Input::from_args(files);
     if let Err(message) = check_combination(settings, &inputs) {
-        report(settings, Status::Error, &message);
+        report(settings.verbosity, Status::Error, &message);
         return Status::Error;
     }
     let mut status = Status::Success;
@@ -103,12 +127,12 @@ pub(crate) fn run(settings: &Settings, files: &[PathBuf]) -> Status {
         match process(settings, input) {
             Ok(None) => {}
             Ok(Some(Skip(reason))) => {
-                report(settings, Status::Warning, &format!("{}: {reason}", input.name()));
+                report(settings.verbosity, Status::Warning, &format!("{}: {reason}", input.name()));
                 status = status.worst(Status::Warning);
             }
             Err(error) if is_broken_pipe(&error) => return status,
             Err(error) => {
-                report(settings, Status::Error, &format!("{}: {error:#}", input.name()));
+                report(settings.verbosity, Status::Error, &format!("{}: {error:#}", input.name()));
                 status = status.worst(Status::Error);
             }
         }
@@ -132,18 +156,19 @@ fn check_combination(settings: &Settings, inputs: &[Input]) -> Result<(), String
     Ok(())
 }
 
-fn report(settings: &Settings, kind: Status, message: &str) {
+/// Prints `message` if the verbosity allows messages of this kind.
+pub(crate) fn report(verbosity: i32, kind: Status, message: &str) {
     let needed = match kind {
         Status::Error => 0,
         Status::Warning => 1,
         Status::Success => 2,
     };
-    if settings.verbosity >= needed {
+    if verbosity >= needed {
         eprintln!("kolm: {message}");
     }
 }
 
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
 }
 
@@ -220,6 +245,7 @@ impl<W: Write> Write for Counting<W> {
 }
 
 fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
+    let compressing = settings.mode == Mode::Compress;
     let metadata = match input {
         Input::Stdin => None,
         Input::File(path) => Some(input_metadata(path, settings.force)?),
@@ -228,10 +254,13 @@ fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
         Ok(destination) => destination,
         Err(skip) => return Ok(Some(skip)),
     };
-    let compressing = settings.mode == Mode::Compress;
     if let (Input::File(source), Destination::File(target)) = (input, &destination) {
         refuse_same_file(source, target)?;
     }
+    let reader: Box<dyn Read> = match input {
+        Input::Stdin if compressing => Box::new(io::stdin().lock()),
+        _ => input.open_compressed(settings.force || compressing)?,
+    };
     let mut sink = match &destination {
         Destination::File(target) => Sink::File(SafeFile::create(target, settings.force)?),
         Destination::Stdout => {
@@ -242,22 +271,14 @@ fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
         }
         Destination::Discard => Sink::Discard(io::sink()),
     };
-    let reader: Box<dyn Read> = match input {
-        Input::Stdin => {
-            if !compressing && io::stdin().is_terminal() && !settings.force {
-                bail!("refusing to read compressed data from a terminal; redirect the input, or use -f");
-            }
-            Box::new(io::stdin().lock())
-        }
-        Input::File(path) => Box::new(File::open(path)?),
-    };
     let label = match input {
         Input::Stdin => "<stdin>".to_owned(),
         Input::File(path) => path.file_name().map_or_else(|| input.name(), |n| n.to_string_lossy().into_owned()),
     };
     let mut counted = Counting { inner: sink.writer(), count: 0 };
-    let bytes_in = if compressing {
-        compress(settings, reader, metadata.as_ref().map(Metadata::len), &mut counted, &label)?
+    let (bytes_in, format) = if compressing {
+        let len = metadata.as_ref().map(Metadata::len);
+        (compress(settings, reader, len, &mut counted, &label)?, settings.format)
     } else {
         decompress(settings, reader, &mut counted, &label)?
     };
@@ -270,7 +291,8 @@ fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
         fs::remove_file(source)
             .with_context(|| format!("the output is complete, but cannot remove {}", source.display()))?;
     }
-    report(settings, Status::Success, &summary(settings.mode, input, &destination, bytes_in, bytes_out));
+    let summary = summary(settings.mode, format, input, &destination, bytes_in, bytes_out);
+    report(settings.verbosity, Status::Success, &summary);
     Ok(None)
 }
 
@@ -294,72 +316,128 @@ fn refuse_same_file(source: &Path, target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Compresses everything `reader` yields; returns the number of bytes read.
-fn compress(
-    settings: &Settings,
-    mut reader: Box<dyn Read>,
-    len: Option<u64>,
-    out: &mut dyn Write,
-    label: &str,
-) -> Result<u64> {
-    match settings.format {
-        Format::Mdc => {
-            // MDC7 writes the length first: a stream of unknown length is read whole.
-            let (len, buffered) = match len {
-                Some(len) => (len, None),
-                None => {
-                    let mut data = Vec::new();
-                    reader.read_to_end(&mut data).context("cannot read the input")?;
-                    (data.len() as u64, Some(data))
-                }
-            };
-            let mut reader: Box<dyn Read> = match buffered {
-                Some(data) => Box::new(io::Cursor::new(data)),
-                None => Box::new(BufReader::with_capacity(1 << 16, reader)),
-            };
-            let mut encoder = mdc7::Encoder::new(out, len)?;
-            let progress = Progress::new(settings.progress, label, len);
-            let mut buf = vec![0u8; CHUNK];
-            loop {
-                let n = match reader.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(anyhow::Error::new(e).context("cannot read the input")),
-                };
-                if encoder.bytes_in() + n as u64 > len {
-                    bail!("the input grew while it was being compressed");
-                }
-                encoder.write_all(&buf[..n])?;
-                progress.advance(n);
-            }
-            progress.finish();
-            if encoder.bytes_in() != len {
-                bail!("the input shrank while it was being compressed");
-            }
-            encoder.finish()?;
-            Ok(len)
+/// Fails if MDC7 would need more memory than the limit for `content_len` bytes.
+fn check_mdc7_memory(memory_limit: Option<u64>, content_len: u64) -> Result<()> {
+    let needed = mdc7::memory_needed(content_len);
+    if let Some(limit) = memory_limit
+        && needed > limit
+    {
+        return Err(kolm::Error::MemoryLimit { needed, limit }.into());
+    }
+    Ok(())
+}
+
+/// Copies `reader` into `writer` in chunks, reporting each chunk to `progress` if given.
+fn pump(reader: &mut dyn Read, writer: &mut dyn Write, progress: Option<&Progress>) -> Result<u64> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(describe_read_error(e)),
+        };
+        writer.write_all(&buf[..n]).map_err(|e| match kolm::Error::from_io(e) {
+            kolm::Error::Io(e) => anyhow::Error::new(e),
+            coding => coding.into(),
+        })?;
+        total += n as u64;
+        if let Some(progress) = progress {
+            progress.advance(n);
         }
     }
 }
 
-/// Decompresses `reader` into `out`; returns the number of compressed bytes read.
-fn decompress(settings: &Settings, reader: Box<dyn Read>, out: &mut dyn Write, label: &str) -> Result<u64> {
-    let mut counted = CountingReader { inner: BufReader::with_capacity(1 << 16, reader), count: 0 };
-    let mut decoder = mdc7::Decoder::new(&mut counted).map_err(describe_format_error)?;
-    let progress = Progress::new(settings.progress, label, decoder.content_len());
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = decoder.read(&mut buf).map_err(|e| describe_format_error(kolm::Error::from_io(e)))?;
-        if n == 0 {
-            break;
-        }
-        out.write_all(&buf[..n])?;
-        progress.advance(n);
+/// A read error, unwrapped from `io::Error` when it is a decoding error.
+fn describe_read_error(error: io::Error) -> anyhow::Error {
+    match kolm::Error::from_io(error) {
+        kolm::Error::Io(e) => anyhow::Error::new(e).context("cannot read the input"),
+        decoding => describe_format_error(decoding),
     }
-    progress.finish();
-    drop(decoder);
-    Ok(counted.count)
+}
+
+/// Compresses everything `reader` yields; returns the number of bytes read.
+fn compress(
+    settings: &Settings,
+    reader: Box<dyn Read>,
+    len: Option<u64>,
+    out: &mut dyn Write,
+    label: &str,
+) -> Result<u64> {
+    let result = match settings.format {
+        Format::Kolm => {
+            let progress = Progress::new(settings.progress, label, len);
+            let mut options = settings.options.clone().progress(progress.counter());
+            if let Some(len) = len {
+                options = options.content_size(len);
+            }
+            let mut encoder = kolm::write::Encoder::with_options(out, &options)?;
+            pump(&mut BufReader::with_capacity(CHUNK, reader), &mut encoder, None)
+                .and_then(|consumed| Ok(encoder.finish().map(|_| consumed)?))
+        }
+        Format::Mdc => {
+            // MDC7 writes the length first: a stream of unknown length is read whole.
+            let (len, mut reader): (u64, Box<dyn Read>) = match len {
+                Some(len) => (len, Box::new(BufReader::with_capacity(CHUNK, reader))),
+                None => {
+                    let mut data = Vec::new();
+                    let mut reader = reader;
+                    reader.read_to_end(&mut data).context("cannot read the input")?;
+                    (data.len() as u64, Box::new(io::Cursor::new(data)))
+                }
+            };
+            check_mdc7_memory(settings.memory_limit, len)?;
+            let progress = Progress::new(settings.progress, label, Some(len));
+            let mut encoder = mdc7::Encoder::new(out, len)?;
+            pump(&mut reader, &mut encoder, Some(&progress))
+                .and_then(|consumed| Ok(encoder.finish().map(|_| consumed)?))
+        }
+    };
+    result.map_err(|error| {
+        let resized = error
+            .chain()
+            .any(|cause| matches!(cause.downcast_ref::<kolm::Error>(), Some(kolm::Error::LengthMismatch { .. })));
+        if resized { anyhow::anyhow!("the input changed size while it was being compressed") } else { error }
+    })
+}
+
+/// Decompresses `reader` into `out`, recognising the format; returns the number of
+/// compressed bytes read and the format.
+fn decompress(settings: &Settings, reader: Box<dyn Read>, out: &mut dyn Write, label: &str) -> Result<(u64, Format)> {
+    let mut counted = CountingReader { inner: BufReader::with_capacity(CHUNK, reader), count: 0 };
+    let format = sniff(&mut counted.inner)?;
+    match format {
+        Format::Kolm => {
+            let counter = Arc::new(AtomicU64::new(0));
+            let options = settings.options.clone().progress(Arc::clone(&counter));
+            let mut decoder =
+                kolm::read::Decoder::with_options(&mut counted, &options).map_err(describe_format_error)?;
+            let _progress = Progress::watching(counter, settings.progress, label, decoder.content_size());
+            pump(&mut decoder, out, None)?;
+        }
+        Format::Mdc => {
+            let mut decoder = mdc7::Decoder::new(&mut counted).map_err(describe_format_error)?;
+            check_mdc7_memory(settings.memory_limit, decoder.content_len())?;
+            let progress = Progress::new(settings.progress, label, Some(decoder.content_len()));
+            pump(&mut decoder, out, Some(&progress))?;
+        }
+    }
+    Ok((counted.count, format))
+}
+
+/// The format of a compressed stream, from its first bytes (left in the reader).
+pub(crate) fn sniff(reader: &mut impl BufRead) -> Result<Format> {
+    let head = reader.fill_buf().context("cannot read the input")?;
+    // A pipe may deliver fewer than four bytes at first: match what is there.
+    let starts = |magic: &[u8]| !head.is_empty() && magic.starts_with(&head[..head.len().min(magic.len())]);
+    if starts(&kolm::MAGIC) {
+        Ok(Format::Kolm)
+    } else if starts(&mdc7::MAGIC) {
+        Ok(Format::Mdc)
+    } else {
+        Err(describe_format_error(kolm::Error::BadMagic { format: "", found: head[..head.len().min(4)].to_vec() }))
+    }
 }
 
 fn describe_format_error(error: kolm::Error) -> anyhow::Error {
@@ -367,7 +445,7 @@ fn describe_format_error(error: kolm::Error) -> anyhow::Error {
         kolm::Error::BadMagic { found, .. } => {
             let hex: Vec<String> = found.iter().map(|b| format!("{b:02x}")).collect();
             anyhow::anyhow!(
-                "not in a format kolm reads (it starts with {}; MDC7 files start with \"MDC7\")",
+                "not in a format kolm reads (it starts with {}; .kolm files start with 89 4b 4c 4d, MDC7 files with \"MDC7\")",
                 if hex.is_empty() { "nothing: it is empty".to_owned() } else { format!("bytes {}", hex.join(" ")) }
             )
         }
@@ -388,7 +466,25 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-fn summary(mode: Mode, input: &Input, destination: &Destination, bytes_in: u64, bytes_out: u64) -> String {
+impl<R: BufRead> BufRead for CountingReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.count += amount as u64;
+        self.inner.consume(amount);
+    }
+}
+
+fn summary(
+    mode: Mode,
+    format: Format,
+    input: &Input,
+    destination: &Destination,
+    bytes_in: u64,
+    bytes_out: u64,
+) -> String {
     let name = input.name();
     let target = match destination {
         Destination::Stdout => "<stdout>".to_owned(),
@@ -401,7 +497,7 @@ fn summary(mode: Mode, input: &Input, destination: &Destination, bytes_in: u64, 
             let bpb = if bytes_in == 0 { 0.0 } else { 8.0 * bytes_out as f64 / bytes_in as f64 };
             format!("{name}: {percent:.2}% ({bytes_in} => {bytes_out} bytes, {bpb:.3} bits/byte, {target})")
         }
-        Mode::Decompress => format!("{name}: {bytes_in} => {bytes_out} bytes ({target})"),
-        Mode::Test => format!("{name}: OK ({bytes_in} => {bytes_out} bytes)"),
+        Mode::Decompress => format!("{name}: {bytes_in} => {bytes_out} bytes ({target}, {})", format.name()),
+        Mode::Test => format!("{name}: OK ({bytes_in} => {bytes_out} bytes, {})", format.name()),
     }
 }

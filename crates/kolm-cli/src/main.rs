@@ -6,6 +6,7 @@
 mod args;
 mod bench;
 mod files;
+mod list;
 mod output;
 mod progress;
 
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
         std::process::exit(130);
     });
 
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(args::normalize_levels(std::env::args_os()));
     if let Some(Command::Bench(bench)) = &cli.command {
         return match bench::run(bench) {
             Ok(()) => ExitCode::SUCCESS,
@@ -35,6 +36,10 @@ fn main() -> ExitCode {
         };
     }
     let args = &cli.files;
+    let verbosity = 1 + i32::from(args.verbose) - i32::from(args.quiet);
+    if args.list {
+        return ExitCode::from(list::run(&args.files, args.force, verbosity).exit_code());
+    }
     let mode = if args.test {
         Mode::Test
     } else if args.decompress {
@@ -42,10 +47,24 @@ fn main() -> ExitCode {
     } else {
         Mode::Compress
     };
-    let verbosity = 1 + i32::from(args.verbose) - i32::from(args.quiet);
+    let level = match (args.fast, args.best, args.level) {
+        (true, _, _) => 1,
+        (_, true, _) => 9,
+        (_, _, level) => level.unwrap_or(kolm::Level::DEFAULT.get()),
+    };
+    let mut options =
+        kolm::Options::new().level(kolm::Level::new(level).expect("clap checks the range")).threads(args.threads);
+    if let Some(size) = args.block_size {
+        options = options.block_size(size);
+    }
+    if let Some(limit) = args.memory {
+        options = options.memory_limit(limit);
+    }
     let settings = Settings {
         mode,
         format: args.format,
+        options,
+        memory_limit: args.memory,
         to_stdout: args.stdout,
         output: args.output.clone(),
         force: args.force,
