@@ -44,6 +44,22 @@ impl Codec {
 }
 
 /// How a block's payload relates to its bytes.
+///
+/// ```
+/// // Random bytes do not compress, so their block is stored.
+/// let mut state = 0x2545_F491_4F6C_DD1Du64;
+/// let noise: Vec<u8> = (0..5000)
+///     .map(|_| {
+///         state ^= state << 13;
+///         state ^= state >> 7;
+///         state ^= state << 17;
+///         (state >> 32) as u8
+///     })
+///     .collect();
+/// let packed = kolm::compress(&noise, kolm::Level::FASTEST);
+/// assert_eq!(kolm::inspect(&packed[..])?[0].blocks[0].kind, kolm::BlockKind::Stored);
+/// # Ok::<(), kolm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlockKind {
     /// The payload is the block's bytes.

@@ -7,6 +7,15 @@ use std::io;
 /// Converts into [`io::Error`] (kind [`io::ErrorKind::InvalidData`] for damaged input,
 /// [`io::ErrorKind::InvalidInput`] for misuse) so the `Read`/`Write` adapters can return
 /// it, and back again with [`Error::from_io`].
+///
+/// ```
+/// let mut packed = kolm::compress(b"important", kolm::Level::FASTEST);
+/// packed[30] ^= 1; // damage the first block record (the header is 21 bytes)
+/// match kolm::decompress(&packed) {
+///     Err(kolm::Error::Corrupt(message)) => assert!(message.contains("block 0")),
+///     other => panic!("damage went unnoticed: {other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -93,6 +102,14 @@ fn show_bytes(bytes: &[u8]) -> String {
 
 impl Error {
     /// Recovers an [`Error`] that travelled through an [`io::Error`], or wraps a real I/O error.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let mut decoder = kolm::read::Decoder::new(&b"\x89KLM\x07"[..]);
+    /// assert!(matches!(decoder.err(), Some(kolm::Error::Corrupt(_))));
+    /// let io_error = std::io::Error::from(kolm::Error::ChecksumMismatch { block: Some(2) });
+    /// assert!(matches!(kolm::Error::from_io(io_error), kolm::Error::ChecksumMismatch { block: Some(2) }));
+    /// ```
     pub fn from_io(error: io::Error) -> Error {
         if error.get_ref().is_some_and(|inner| inner.is::<Error>()) {
             let inner = error.into_inner().expect("checked above");

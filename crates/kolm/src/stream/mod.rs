@@ -172,6 +172,15 @@ pub fn decompress(data: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 /// Decompresses with the given options (threads, memory limit, progress).
+///
+/// ```
+/// let packed = kolm::compress(b"limited", kolm::Level::new(5).unwrap());
+/// let tight = kolm::Options::new().memory_limit(64 << 20);
+/// assert!(matches!(kolm::decompress_with(&packed, &tight), Err(kolm::Error::MemoryLimit { .. })));
+/// let roomy = kolm::Options::new().memory_limit(1 << 30).threads(2);
+/// assert_eq!(kolm::decompress_with(&packed, &roomy)?, b"limited");
+/// # Ok::<(), kolm::Error>(())
+/// ```
 pub fn decompress_with(data: &[u8], options: &Options) -> Result<Vec<u8>, Error> {
     let mut decoder = read::Decoder::with_options(data, options)?;
     let mut output = Vec::new();

@@ -80,6 +80,17 @@ impl<R: BufRead> Decoder<R> {
 
     /// Stops after the first frame instead of reading concatenated ones, leaving whatever
     /// follows it unread in the inner reader.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let mut stream = kolm::compress(b"frame one", kolm::Level::FASTEST);
+    /// stream.extend_from_slice(b"not kolm data");
+    /// let mut rest = &stream[..];
+    /// let mut first = String::new();
+    /// kolm::read::Decoder::new(&mut rest)?.single_frame().read_to_string(&mut first)?;
+    /// assert_eq!((first.as_str(), rest), ("frame one", &b"not kolm data"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn single_frame(mut self) -> Self {
         self.single_frame = true;
         self

@@ -1,0 +1,29 @@
+//! Arbitrary payloads inside a well-formed frame, so that they reach the block decoder
+//! (in arbitrary bytes the record check rejects almost every payload first).
+//!
+//! Input: level (1 byte), claimed block size (2 bytes, little-endian), stored flag (1 byte),
+//! then the payload.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use xxhash_rust::xxh64::xxh64;
+
+fuzz_target!(|data: &[u8]| {
+    let [level, low, high, stored, payload @ ..] = data else { return };
+    let size = u32::from(u16::from_le_bytes([*low, *high])).max(1);
+    let mut stream = kolm::MAGIC.to_vec();
+    stream.extend_from_slice(&[1, 1, level % 9 + 1, 16, 0]);
+    let check = xxh64(&stream, 0) as u32;
+    stream.extend_from_slice(&check.to_le_bytes());
+    let mut record = vec![if stored & 1 == 1 { 1 } else { 2 }];
+    record.extend_from_slice(&size.to_le_bytes());
+    record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    record.extend_from_slice(&0u32.to_le_bytes());
+    let record_check = xxh64(&[&record[..], payload].concat(), 0) as u32;
+    record.extend_from_slice(&record_check.to_le_bytes());
+    stream.extend_from_slice(&record);
+    stream.extend_from_slice(payload);
+    stream.push(0);
+    stream.extend_from_slice(&0u64.to_le_bytes());
+    let _ = kolm::decompress(&stream);
+});
