@@ -89,18 +89,25 @@ impl Input {
         }
     }
 
-    /// Opens the input for reading compressed data, refusing a terminal unless forced.
-    pub(crate) fn open_compressed(&self, force: bool) -> Result<Box<dyn Read>> {
+    /// Opens the input, with a file's metadata. Compressed data is refused from a terminal
+    /// unless forced.
+    pub(crate) fn open(&self, compressed: bool, force: bool) -> Result<(Box<dyn Read>, Option<Metadata>)> {
         match self {
             Input::Stdin => {
-                if io::stdin().is_terminal() && !force {
+                if compressed && io::stdin().is_terminal() && !force {
                     bail!("refusing to read compressed data from a terminal; redirect the input, or use -f");
                 }
-                Ok(Box::new(io::stdin().lock()))
+                Ok((Box::new(io::stdin().lock()), None))
             }
             Input::File(path) => {
-                input_metadata(path, force)?;
-                Ok(Box::new(File::open(path)?))
+                let metadata = fs::metadata(path)?;
+                if metadata.is_dir() {
+                    bail!("is a directory");
+                }
+                if !metadata.is_file() && !force {
+                    bail!("is not a regular file; use -f to read it anyway");
+                }
+                Ok((Box::new(File::open(path)?), Some(metadata)))
             }
         }
     }
@@ -246,10 +253,7 @@ impl<W: Write> Write for Counting<W> {
 
 fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
     let compressing = settings.mode == Mode::Compress;
-    let metadata = match input {
-        Input::Stdin => None,
-        Input::File(path) => Some(input_metadata(path, settings.force)?),
-    };
+    let (reader, metadata) = input.open(!compressing, settings.force)?;
     let destination = match destination(settings, input) {
         Ok(destination) => destination,
         Err(skip) => return Ok(Some(skip)),
@@ -257,10 +261,6 @@ fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
     if let (Input::File(source), Destination::File(target)) = (input, &destination) {
         refuse_same_file(source, target)?;
     }
-    let reader: Box<dyn Read> = match input {
-        Input::Stdin if compressing => Box::new(io::stdin().lock()),
-        _ => input.open_compressed(settings.force || compressing)?,
-    };
     let mut sink = match &destination {
         Destination::File(target) => Sink::File(SafeFile::create(target, settings.force)?),
         Destination::Stdout => {
@@ -294,17 +294,6 @@ fn process(settings: &Settings, input: &Input) -> Result<Option<Skip>> {
     let summary = summary(settings.mode, format, input, &destination, bytes_in, bytes_out);
     report(settings.verbosity, Status::Success, &summary);
     Ok(None)
-}
-
-fn input_metadata(path: &Path, force: bool) -> Result<Metadata> {
-    let metadata = fs::metadata(path)?;
-    if metadata.is_dir() {
-        bail!("is a directory");
-    }
-    if !metadata.is_file() && !force {
-        bail!("is not a regular file; use -f to read it anyway");
-    }
-    Ok(metadata)
 }
 
 fn refuse_same_file(source: &Path, target: &Path) -> Result<()> {

@@ -59,7 +59,7 @@ pub(crate) fn run(files: &[PathBuf], force: bool, verbosity: i32) -> Status {
 }
 
 fn list_one(input: &Input, force: bool) -> Result<Listing> {
-    let mut reader = BufReader::new(input.open_compressed(force)?);
+    let mut reader = BufReader::new(input.open(true, force)?.0);
     let format = sniff(&mut reader)?;
     match format {
         Format::Kolm => {

@@ -315,8 +315,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_input_round_trips(data in proptest::collection::vec(any::<u8>(), 0..1500), n in 1u8..=5, threads in 1usize..=2) {
-        round_trip(&data, &Options::new().level(level(n)).threads(threads));
+    fn arbitrary_input_round_trips(
+        data in proptest::collection::vec(any::<u8>(), 0..1500),
+        n in 1u8..=9,
+        block_log in 16u32..=22,
+        threads in 1usize..=2,
+    ) {
+        let options = Options::new().level(level(n)).block_size(1 << block_log).threads(threads);
+        let packed = round_trip(&data, &options);
+        prop_assert_eq!(kolm::inspect(&packed[..]).unwrap()[0].block_size, 1u64 << block_log);
     }
 
     #[test]
