@@ -349,9 +349,10 @@ pub(crate) fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize
     Ok(filled)
 }
 
-struct Counting<R> {
-    inner: R,
-    count: u64,
+/// A reader that counts the bytes read through it (positions for messages and listings).
+pub(crate) struct Counting<R> {
+    pub(crate) inner: R,
+    pub(crate) count: u64,
 }
 
 impl<R: Read> Read for Counting<R> {

@@ -457,7 +457,7 @@ impl<R: Read> Decoder<R> {
     /// Prepares to decode a stream written with the given stages (see [`Stages`]).
     pub fn with_stages(mut inner: R, stages: Stages) -> Result<Self, Error> {
         let mut header = [0u8; HEADER_LEN];
-        let got = read_up_to(&mut inner, &mut header)?;
+        let got = crate::frame::read_up_to(&mut inner, &mut header)?;
         let content_len = parse_header(&header[..got])?;
         let source = ReaderSource { inner, buffer: vec![0; 1 << 16].into_boxed_slice(), start: 0, end: 0 };
         let coder = coder::Decoder::new(source).map_err(|e| truncated(e, content_len, 0))?;
@@ -474,19 +474,6 @@ impl<R: Read> Decoder<R> {
     pub fn bytes_out(&self) -> u64 {
         self.produced
     }
-}
-
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 fn truncated(error: DecodeError, content_len: u64, produced: u64) -> Error {

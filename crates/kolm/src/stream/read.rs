@@ -5,7 +5,7 @@ use std::io::{self, BufRead, Read};
 use xxhash_rust::xxh64::Xxh64;
 
 use crate::Error;
-use crate::frame::{self, FrameHeader, Record};
+use crate::frame::{self, Counting, FrameHeader, Record};
 use crate::pipeline::Pipeline;
 use crate::stream::Options;
 
@@ -43,7 +43,7 @@ struct Frame {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Decoder<R: BufRead> {
-    inner: Position<R>,
+    inner: Counting<R>,
     options: Options,
     pipeline: Pipeline<Result<Vec<u8>, Error>>,
     frame: Option<Frame>,
@@ -64,7 +64,7 @@ impl<R: BufRead> Decoder<R> {
     /// memory limit and progress counter.
     pub fn with_options(inner: R, options: &Options) -> Result<Self, Error> {
         let mut decoder = Decoder {
-            inner: Position { inner, offset: 0 },
+            inner: Counting { inner, count: 0 },
             options: options.clone(),
             pipeline: Pipeline::new(options.resolved_threads()),
             frame: None,
@@ -103,7 +103,7 @@ impl<R: BufRead> Decoder<R> {
 
     /// Compressed bytes read from the inner reader so far.
     pub fn bytes_in(&self) -> u64 {
-        self.inner.offset
+        self.inner.count
     }
 
     /// The inner reader.
@@ -114,7 +114,7 @@ impl<R: BufRead> Decoder<R> {
     /// Starts the next frame; `false` at a clean end of the stream.
     fn start_frame(&mut self) -> Result<bool, Error> {
         let first = self.frames_done == 0;
-        let offset = self.inner.offset;
+        let offset = self.inner.count;
         let Some(header) = frame::read_frame_start(&mut self.inner, first, offset)? else {
             return Ok(false);
         };
@@ -214,20 +214,6 @@ impl<R: BufRead> Read for Decoder<R> {
         let n = buf.len().min(self.output.len() - self.output_pos);
         buf[..n].copy_from_slice(&self.output[self.output_pos..self.output_pos + n]);
         self.output_pos += n;
-        Ok(n)
-    }
-}
-
-/// Counts the bytes read from the inner reader, for messages and [`Decoder::bytes_in`].
-struct Position<R> {
-    inner: R,
-    offset: u64,
-}
-
-impl<R: BufRead> Read for Position<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.offset += n as u64;
         Ok(n)
     }
 }
