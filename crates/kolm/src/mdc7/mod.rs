@@ -3,13 +3,13 @@
 //! Midicoth (Roberto Tacconelli, 2026; Apache-2.0) codes each byte as one 256-way symbol.
 //! Its model is a pipeline of fixed-formula stages:
 //!
-//! 1. [`ppm`]: PPM over orders 0–4 with method-C escapes and full exclusion;
-//! 2. [`matcher`]: the continuation of the most recent long repeat (contexts of 4–16 bytes);
-//! 3. [`word`]: completion of the current word from a trie, or the next word's first letter;
-//! 4. [`highctx`]: byte counts after contexts of 5–8 bytes;
-//! 5. [`tweedie`]: a three-step binary-tree calibration with James–Stein shrinkage,
+//! 1. `ppm`: PPM over orders 0–4 with method-C escapes and full exclusion;
+//! 2. `matcher`: the continuation of the most recent long repeat (contexts of 4–16 bytes);
+//! 3. `word`: completion of the current word from a trie, or the next word's first letter;
+//! 4. `highctx`: byte counts after contexts of 5–8 bytes;
+//! 5. `tweedie`: a three-step binary-tree calibration with James–Stein shrinkage,
 //!
-//! mixed linearly in [`predictor`] and coded by a 32-bit arithmetic [`coder`]. Everything is
+//! mixed linearly in `predictor` and coded by a 32-bit arithmetic `coder`. Everything is
 //! `f64`, and the output depends on every rounding: this module performs the same
 //! operations in the same order as the reference program compiled without floating-point
 //! contraction (`-ffp-contract=off`), and writes exactly the bytes it writes. The golden
