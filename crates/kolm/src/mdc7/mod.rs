@@ -175,8 +175,7 @@ pub(crate) fn encode_payload(data: &[u8], model: Model, progress: &mut dyn FnMut
     let mut coder = coder::Encoder::new();
     for chunk in data.chunks(PROGRESS_STEP) {
         for &byte in chunk {
-            coder.encode(predictor.predict(), byte);
-            predictor.update(byte);
+            predictor.encode(&mut coder, byte);
         }
         progress(chunk.len() as u64);
     }
@@ -198,8 +197,7 @@ pub(crate) fn decode_payload(
     while output.len() < len {
         let chunk = (len - output.len()).min(PROGRESS_STEP);
         for _ in 0..chunk {
-            let byte = coder.decode(predictor.predict()).map_err(|e| truncated(e, len as u64, output.len() as u64))?;
-            predictor.update(byte);
+            let byte = predictor.decode(&mut coder).map_err(|e| truncated(e, len as u64, output.len() as u64))?;
             output.push(byte);
         }
         progress(chunk as u64);
@@ -375,9 +373,7 @@ impl<W: Write> Write for Encoder<W> {
             );
         }
         for &byte in buf {
-            let frequencies = self.predictor.predict();
-            self.coder.encode(frequencies, byte);
-            self.predictor.update(byte);
+            self.predictor.encode(&mut self.coder, byte);
         }
         self.consumed += buf.len() as u64;
         if self.coder.output_len() >= OUTPUT_CHUNK {
@@ -492,12 +488,10 @@ impl<R: Read> Read for Decoder<R> {
         }
         let wanted = (self.content_len - self.produced).min(buf.len() as u64) as usize;
         for (i, slot) in buf[..wanted].iter_mut().enumerate() {
-            let frequencies = self.predictor.predict();
-            let byte = self.coder.decode(frequencies).map_err(|e| {
+            let byte = self.predictor.decode(&mut self.coder).map_err(|e| {
                 self.failed = true;
                 io::Error::from(truncated(e, self.content_len, self.produced + i as u64))
             })?;
-            self.predictor.update(byte);
             *slot = byte;
         }
         self.produced += wanted as u64;

@@ -17,7 +17,7 @@
 //! and the high-order model, for prediction and again for the update.
 
 use super::Model;
-use super::coder::Frequencies;
+use super::coder::{self, ByteSource, DecodeError, Frequencies};
 use super::fastmath::fnv_hash;
 use super::highctx::{self, HighOrderModel};
 use super::matcher::{self, Matcher};
@@ -131,6 +131,19 @@ impl Predictor {
             cumulative[s + 1] = cumulative[s] + frequency as u32;
         }
         &self.frequencies
+    }
+
+    /// Codes `byte`: predict, encode, learn.
+    pub(crate) fn encode(&mut self, coder: &mut coder::Encoder, byte: u8) {
+        coder.encode(self.predict(), byte);
+        self.update(byte);
+    }
+
+    /// Recovers the next byte: predict, decode, learn.
+    pub(crate) fn decode<S: ByteSource>(&mut self, coder: &mut coder::Decoder<S>) -> Result<u8, DecodeError> {
+        let byte = coder.decode(self.predict())?;
+        self.update(byte);
+        Ok(byte)
     }
 
     /// Teaches every model that the byte just predicted was `byte`.
