@@ -9,7 +9,7 @@ use kolm::{BlockKind, Error, Level, Options, read, write};
 use proptest::prelude::*;
 use xxhash_rust::xxh64::xxh64;
 
-use crate::{corpus_dir, read};
+use crate::{corpus_dir, read, read_in_odd_pieces};
 
 const SMALLEST_BLOCK: u64 = 1 << 16;
 
@@ -115,15 +115,7 @@ fn streaming_adapters_handle_odd_pieces() {
     assert_eq!(kolm::inspect(&packed[..]).unwrap()[0].declared_size, None);
 
     let mut decoder = read::Decoder::with_options(&packed[..], &options).unwrap();
-    let mut unpacked = Vec::new();
-    let mut buf = [0u8; 97];
-    for size in (1..=97).cycle() {
-        match decoder.read(&mut buf[..size]).unwrap() {
-            0 => break,
-            n => unpacked.extend_from_slice(&buf[..n]),
-        }
-    }
-    assert!(unpacked == data);
+    assert!(read_in_odd_pieces(&mut decoder, 97) == data);
     assert_eq!(decoder.bytes_in(), packed.len() as u64);
 }
 
