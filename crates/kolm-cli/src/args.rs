@@ -267,10 +267,10 @@ pub(crate) fn parse_block_size(text: &str) -> Result<u64, String> {
 
 /// Levels to measure, in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct LevelList(pub(crate) Vec<u8>);
+pub struct LevelList(pub Vec<u8>);
 
 /// Parses `5`, `1-5` or `1,5,9` into levels.
-fn parse_levels(text: &str) -> Result<LevelList, String> {
+pub fn parse_levels(text: &str) -> Result<LevelList, String> {
     let level = |t: &str| match t.trim().parse::<u8>() {
         Ok(n @ 1..=9) => Ok(n),
         _ => Err(format!("'{t}' is not a level from 1 to 9")),
