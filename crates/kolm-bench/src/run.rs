@@ -72,11 +72,15 @@ pub fn run(
                         &input.file,
                         &preset.id,
                         Status::Skipped,
-                        format!(
-                            "predicted {:.0} s from its speed on {basis}, over the {:.0} s budget",
-                            seconds_per_byte * input.file.bytes as f64,
-                            settings.budget_s
-                        ),
+                        if seconds_per_byte.is_infinite() {
+                            format!("ran past the {:.0} s budget on {basis}, a smaller file", settings.budget_s)
+                        } else {
+                            format!(
+                                "predicted {:.0} s from its speed on {basis}, over the {:.0} s budget",
+                                seconds_per_byte * input.file.bytes as f64,
+                                settings.budget_s
+                            )
+                        },
                     )
                 }
                 _ => measure_pair(preset, &input.file, &input.path, &scratch, settings, budget),

@@ -23,15 +23,16 @@ FILE.mdc) writes FILE. The source file is kept unless --rm is given, an existing
 output is never replaced unless -f is given, and output files appear only once
 complete.
 
-kolm's models predict each byte from what came before (PPM, match, word and
-high-order models with Tweedie calibration). They compress text far better than
-general-purpose tools, but slowly: about 0.1 MB/s per thread. -T0 codes blocks on
-every core, with output identical to -T1. A progress bar shows on a terminal.
+kolm predicts each byte bit by bit, mixing order-0 to order-8 context models, a
+word model and a match model, and codes it with an arithmetic coder. It compresses
+text and structured data far better than general-purpose tools, at about
+0.3-0.6 MB/s per thread. -T0 codes blocks on every core, with output identical
+to -T1. A progress bar shows on a terminal.
 
-Levels 1-5 add model stages; 6-9 use larger blocks (more context, more memory):
+Levels 1-5 add models; 6-9 use larger blocks and tables (more context, more memory):
   level     1     2     3     4     5     6     7     8     9
   block  2MiB  2MiB  2MiB  2MiB  2MiB  4MiB  8MiB 16MiB 32MiB
-  memory  136   392   488   648   656  1080  1928  3624  7016  MiB per thread, at most";
+  memory   64   156   412   476   540  1060  2100  2132  2196  MiB per thread, at most";
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -8,11 +8,11 @@
 //!
 //! | id | codec |
 //! |---|---|
-//! | 1 | the Midicoth model with its two defects repaired (2^18 frequency scale, per-step Tweedie shape); the level picks its stages |
-//!
-//! The native context-mixing engine will be codec 2.
+//! | 1 | the Midicoth model with its two defects repaired (2^18 frequency scale, per-step Tweedie shape); the level picks its stages. Read, no longer written |
+//! | 2 | kolm's native context-mixing engine ([`crate::cm`]); the level picks its models and table sizes |
 
 use crate::Error;
+use crate::cm;
 use crate::level::Level;
 use crate::mdc7::{self, Stages};
 
@@ -20,18 +20,21 @@ use crate::mdc7::{self, Stages};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Codec {
     MidicothRepaired,
+    ContextMixing,
 }
 
 impl Codec {
     pub(crate) fn id(self) -> u8 {
         match self {
             Codec::MidicothRepaired => 1,
+            Codec::ContextMixing => 2,
         }
     }
 
     pub(crate) fn from_id(id: u8) -> Result<Codec, Error> {
         match id {
             1 => Ok(Codec::MidicothRepaired),
+            2 => Ok(Codec::ContextMixing),
             codec => Err(Error::UnknownCodec { codec }),
         }
     }
@@ -39,6 +42,7 @@ impl Codec {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Codec::MidicothRepaired => "midicoth-r",
+            Codec::ContextMixing => "cm",
         }
     }
 }
@@ -76,15 +80,17 @@ pub(crate) struct BlockCoder {
 }
 
 impl BlockCoder {
-    fn model(self) -> mdc7::Model {
-        match self.codec {
-            Codec::MidicothRepaired => mdc7::Model::repaired(self.level.stages()),
-        }
+    /// The coder for new frames at `level`.
+    pub(crate) fn for_level(level: Level) -> BlockCoder {
+        BlockCoder { codec: Codec::ContextMixing, level }
     }
 
     /// Codes `data`, falling back to storing it when coding does not shrink it.
     pub(crate) fn encode(self, data: &[u8], progress: &mut dyn FnMut(u64)) -> (BlockKind, Vec<u8>) {
-        let payload = mdc7::encode_payload(data, self.model(), progress);
+        let payload = match self.codec {
+            Codec::MidicothRepaired => mdc7::encode_payload(data, mdc7::Model::repaired(self.level.stages()), progress),
+            Codec::ContextMixing => cm::encode_payload(data, &self.level.cm_config(), progress),
+        };
         if payload.len() < data.len() { (BlockKind::Coded, payload) } else { (BlockKind::Stored, data.to_vec()) }
     }
 
@@ -96,12 +102,17 @@ impl BlockCoder {
         len: usize,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<u8>, Error> {
-        match kind {
-            BlockKind::Stored => {
+        match (kind, self.codec) {
+            (BlockKind::Stored, _) => {
                 progress(payload.len() as u64);
                 Ok(payload.to_vec())
             }
-            BlockKind::Coded => mdc7::decode_payload(payload, len, self.model(), progress),
+            (BlockKind::Coded, Codec::MidicothRepaired) => {
+                mdc7::decode_payload(payload, len, mdc7::Model::repaired(self.level.stages()), progress)
+            }
+            (BlockKind::Coded, Codec::ContextMixing) => {
+                cm::decode_payload(payload, len, &self.level.cm_config(), progress)
+            }
         }
     }
 
@@ -115,6 +126,10 @@ impl BlockCoder {
     /// node per byte.
     pub(crate) fn memory_per_thread(self, block_size: u64) -> u64 {
         const MIB: u64 = 1 << 20;
+        if self.codec == Codec::ContextMixing {
+            // Fixed-size tables, then the block, its history copy, the output and the payload.
+            return self.level.cm_config().model_bytes() + 4 * block_size;
+        }
         let Stages { matcher, word, high_order, tweedie } = self.level.stages();
         // (enabled, fixed bytes, bytes per block byte) for each part of the model.
         let parts = [
@@ -134,6 +149,15 @@ mod tests {
 
     #[test]
     fn memory_estimates_follow_the_level_table() {
+        let mib = |level: u8| {
+            let level = Level::new(level).unwrap();
+            BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
+        };
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [64, 156, 412, 476, 540, 1060, 2100, 2132, 2196]);
+    }
+
+    #[test]
+    fn midicoth_memory_estimates_follow_its_stages() {
         let mib = |level: u8| {
             let level = Level::new(level).unwrap();
             let coder = BlockCoder { codec: Codec::MidicothRepaired, level };

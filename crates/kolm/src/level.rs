@@ -1,29 +1,29 @@
 //! Compression levels, and what each one costs in memory.
 
+use crate::cm;
 use crate::mdc7::Stages;
 
 /// A compression level: 1 is the fastest, 9 the strongest, 5 the default.
 ///
 /// A level selects the block codec's parameters, which the frame header records, so a
-/// decoder needs no options to read any level. With the current block codec (the Midicoth
-/// model, repaired) levels 1–5 add model stages and levels 6–9 use larger blocks:
+/// decoder needs no options to read any level. Every level uses the native context-mixing
+/// engine; levels 1–5 add models and levels 6–9 use larger blocks and tables:
 ///
-/// | level | stages | block size | memory per thread (estimate) |
+/// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
-/// | 1 | PPM orders 0–4 | 2 MiB | 136 MiB |
-/// | 2 | + match model | 2 MiB | 392 MiB |
-/// | 3 | + word model | 2 MiB | 488 MiB |
-/// | 4 | + orders 5–8 | 2 MiB | 648 MiB |
-/// | 5 | + Tweedie calibration | 2 MiB | 656 MiB |
-/// | 6 | all | 4 MiB | 1,080 MiB |
-/// | 7 | all | 8 MiB | 1,928 MiB |
-/// | 8 | all | 16 MiB | 3,624 MiB |
-/// | 9 | all | 32 MiB | 7,016 MiB |
+/// | 1 | orders 0–4, match | 2 MiB | 64 MiB |
+/// | 2 | + order 6 | 2 MiB | 156 MiB |
+/// | 3 | + words, larger tables | 2 MiB | 412 MiB |
+/// | 4 | + order 8 | 2 MiB | 476 MiB |
+/// | 5 | + order 5 | 2 MiB | 540 MiB |
+/// | 6 | as 5, larger tables | 4 MiB | 1,060 MiB |
+/// | 7 | as 5, larger tables | 8 MiB | 2,100 MiB |
+/// | 8 | as 5, larger tables | 16 MiB | 2,132 MiB |
+/// | 9 | as 5, larger tables | 32 MiB | 2,196 MiB |
 ///
-/// The memory column is an upper estimate, per thread, for the worst input; incompressible
-/// data (measured: 428 MB at level 5) comes closest, and text needs far less (about 180 MB
-/// for 2 MiB of English at level 5). It is what [`crate::Options::memory_limit`] is checked
-/// against.
+/// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
+/// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
+/// what [`crate::Options::memory_limit`] is checked against.
 ///
 /// ```
 /// use kolm::Level;
@@ -52,7 +52,19 @@ impl Level {
         self.0
     }
 
-    /// The model stages this level runs.
+    /// The models and table sizes of the native engine (codec 2) at this level.
+    pub(crate) fn cm_config(self) -> cm::Config {
+        const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
+        let step = usize::from(self.0.min(5) - 1);
+        cm::Config {
+            orders: ORDERS[step],
+            word: self.0 >= 3,
+            log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
+            log_match: if self.0 == 1 { 20 } else { 22 },
+        }
+    }
+
+    /// The model stages of the Midicoth model (codec 1) at this level.
     pub(crate) fn stages(self) -> Stages {
         let index = usize::from(self.0.min(5) - 1);
         Stages::ABLATION[index].1

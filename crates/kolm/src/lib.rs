@@ -42,6 +42,7 @@
 
 #![deny(missing_docs)]
 
+mod cm;
 mod codec;
 mod error;
 mod frame;

@@ -53,7 +53,7 @@ impl<W: Write> Encoder<W> {
 
     /// An encoder with the given options; writes the frame header.
     pub fn with_options(mut inner: W, options: &Options) -> Result<Self, Error> {
-        let coder = BlockCoder { codec: crate::codec::Codec::MidicothRepaired, level: options.level };
+        let coder = BlockCoder::for_level(options.level);
         let header = FrameHeader { coder, block_log: options.block_log(), content_size: options.content_size };
         let threads = options.threads_within_limit(coder, header.block_size())?;
         inner.write_all(&header.to_bytes())?;

@@ -1,0 +1,165 @@
+//! Adaptive bit counters, and the hashed table that holds them by context.
+//!
+//! A counter is a `u32`: the top 22 bits are P(next bit = 1) − 1/2 (as a two's-complement
+//! offset, so that an all-zero counter is a fresh one and tables start as untouched zeroed
+//! memory), the low 10 bits how many times it has been updated, n. An update moves the probability toward the bit by 1/(n + 1.5), so a
+//! young counter learns from its first few bits as fast as a frequency count would, and an old
+//! one settles; n stops at a limit, which keeps the counter able to follow a change.
+//!
+//! [`ContextTable`] stores counters for hashed contexts in 64-byte buckets, one cache line:
+//! a 32-bit check and the 15 counters of a nibble's binary tree (1 + 2 + 4 + 8 nodes). A model
+//! looks its bucket up twice per byte, at each nibble, and then reads and updates counters
+//! within it, so one byte costs about two cache misses per model. A lookup probes three
+//! neighbouring buckets for the check; if none matches, the least used of them (by the count of
+//! its first counter, the number of times the context was seen) is cleared and taken.
+
+/// A fresh counter: P = 1/2, never updated.
+pub(crate) const FRESH: u32 = 0;
+
+/// Flips the top bit: P(1) in 22 bits from the stored offset, and back.
+const HALF: u32 = 1 << 31;
+
+const COUNT_BITS: u32 = 10;
+const COUNT_MASK: u32 = (1 << COUNT_BITS) - 1;
+
+/// `2^17 / (2n + 3)` = `65536 / (n + 1.5)`: the update rate for a counter seen n times.
+static RATES: [u32; 1024] = {
+    let mut rates = [0u32; 1024];
+    let mut n = 0;
+    while n < 1024 {
+        rates[n] = (1 << 17) / (2 * n as u32 + 3);
+        n += 1;
+    }
+    rates
+};
+
+/// The counter's P(1) as a 12-bit probability.
+#[inline]
+pub(crate) fn p12(counter: u32) -> i32 {
+    ((counter ^ HALF) >> 20) as i32
+}
+
+/// How many times the counter has been updated (up to its limit).
+#[inline]
+pub(crate) fn count(counter: u32) -> u32 {
+    counter & COUNT_MASK
+}
+
+/// Moves the counter toward `bit`, counting the update up to `limit` (at most 1023).
+#[inline]
+pub(crate) fn update(counter: &mut u32, bit: u32, limit: u32) {
+    let n = *counter & COUNT_MASK;
+    let p = ((*counter ^ HALF) >> COUNT_BITS) as i64;
+    let target = if bit != 0 { (1i64 << 22) - 1 } else { 0 };
+    let p = p + (((target - p) * i64::from(RATES[n as usize])) >> 16);
+    *counter = (((p as u32) << COUNT_BITS) ^ HALF) | (n + u32::from(n < limit));
+}
+
+/// Counters for hashed contexts, in buckets of one nibble each.
+pub(crate) struct ContextTable {
+    buckets: Vec<[u32; 16]>,
+    mask: usize,
+}
+
+impl ContextTable {
+    /// A table of 2^`log_buckets` buckets (64 bytes each).
+    pub(crate) fn new(log_buckets: u32) -> ContextTable {
+        let size = 1usize << log_buckets;
+        // All zeros: empty checks and fresh counters, and pages the system hands out lazily.
+        ContextTable { buckets: vec![[0; 16]; size], mask: size - 1 }
+    }
+
+    /// The bucket for the context with hash `hash`, claimed for it if need be. Slot 0 is the
+    /// check; slots 1–15 are the counters of the nibble tree, indexed by the nibble's bits so far
+    /// with a leading 1.
+    #[inline]
+    pub(crate) fn bucket(&mut self, hash: u32) -> usize {
+        let check = hash | 1; // never 0, the check of an unused bucket
+        let home = (hash.rotate_left(16) as usize) & self.mask;
+        let mut victim = home;
+        let mut least = u32::MAX;
+        for probe in 0..3 {
+            let index = home ^ probe;
+            let bucket = &self.buckets[index];
+            if bucket[0] == check {
+                return index;
+            }
+            // An unused bucket goes first, then the one whose context was seen least.
+            let used = if bucket[0] == 0 { 0 } else { count(bucket[1]) + 1 };
+            if used < least {
+                least = used;
+                victim = index;
+            }
+        }
+        let bucket = &mut self.buckets[victim];
+        *bucket = [FRESH; 16];
+        bucket[0] = check;
+        victim
+    }
+
+    #[inline]
+    pub(crate) fn counter(&mut self, bucket: usize, node: usize) -> &mut u32 {
+        &mut self.buckets[bucket][node]
+    }
+
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.buckets.len() * 64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_learn_fast_then_settle() {
+        let mut counter = FRESH;
+        update(&mut counter, 1, 1023);
+        // After one 1, like a count of 1.5 ones in 2.5: P ≈ 5/6.
+        assert!((p12(counter) - 3413).abs() < 8, "{}", p12(counter));
+        for _ in 0..1000 {
+            update(&mut counter, 1, 1023);
+        }
+        assert!(p12(counter) > 4090);
+        assert_eq!(count(counter), 1001);
+        for _ in 0..5000 {
+            update(&mut counter, 0, 30);
+        }
+        assert_eq!(count(counter), 1001, "the count never goes down");
+        let mut adaptive = FRESH;
+        for _ in 0..100 {
+            update(&mut adaptive, 1, 30);
+        }
+        assert_eq!(count(adaptive), 30);
+        let mut settled = FRESH;
+        for _ in 0..1000 {
+            update(&mut settled, 1, 1023);
+        }
+        for _ in 0..30 {
+            update(&mut adaptive, 0, 30);
+            update(&mut settled, 0, 1023);
+        }
+        assert!(p12(adaptive) < 2048, "a limited counter follows a change: {}", p12(adaptive));
+        assert!(p12(settled) > 3900, "a settled one hardly moves: {}", p12(settled));
+    }
+
+    #[test]
+    fn buckets_are_found_again_and_replaced_when_little_used() {
+        let mut table = ContextTable::new(4);
+        let a = table.bucket(0xDEAD_BEEF);
+        update(table.counter(a, 1), 1, 1023);
+        update(table.counter(a, 1), 1, 1023);
+        assert_eq!(table.bucket(0xDEAD_BEEF), a);
+        assert_eq!(count(*table.counter(a, 1)), 2);
+        // Other contexts with the same home take the neighbours, then evict the least used.
+        let home_twin = |k: u32| 0xDEAD_BEEF ^ (k << 20);
+        let b = table.bucket(home_twin(1));
+        let c = table.bucket(home_twin(2));
+        assert!(a != b && b != c && a != c);
+        update(table.counter(b, 1), 1, 1023);
+        let d = table.bucket(home_twin(3));
+        assert_eq!(d, c, "the least used bucket goes");
+        assert_eq!(count(*table.counter(d, 1)), 0);
+    }
+}

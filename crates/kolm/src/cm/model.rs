@@ -1,0 +1,209 @@
+//! The predictor: every model's opinion on the next bit, mixed and refined.
+//!
+//! One [`Predictor`] serves the encoder and the decoder alike: `p()` gives P(next bit = 1),
+//! `update(bit)` tells it the bit. Between the two nothing else may happen, so both sides
+//! see exactly the same sequence of states.
+
+use super::Config;
+use super::apm::Apm;
+use super::counter::{self, ContextTable, FRESH};
+use super::logistic::stretch;
+use super::matcher::MatchModel;
+use super::mixer::Mixer;
+
+/// Counters of the direct order-0 and order-1 contexts stop counting here (slow, precise).
+const DIRECT_LIMIT: u32 = 1023;
+/// Counters of hashed contexts stop counting here, so they keep adapting.
+const HASHED_LIMIT: u32 = 20;
+
+pub(crate) struct Predictor {
+    order0: Vec<u32>,
+    order1: Vec<u32>,
+    /// One table per hashed context (the orders, then the word contexts).
+    tables: Vec<ContextTable>,
+    /// Each table's context hash for the current byte.
+    hashes: Vec<u32>,
+    /// Each table's bucket for the current nibble.
+    buckets: Vec<usize>,
+    /// Per table, what a counter's (count, probability) has really meant: a learned map that
+    /// tells a context seen twice from one seen two hundred times.
+    confidence_maps: Vec<[u32; CONFIDENCE_CELLS]>,
+    /// The cell of each table's map used for the current bit.
+    confidence_cells: Vec<usize>,
+    orders: &'static [u8],
+    word_model: bool,
+    matcher: MatchModel,
+    mixer: Mixer,
+    by_partial_byte: Apm,
+    by_order1: Apm,
+    history: Vec<u8>,
+    /// The bits of the current byte so far, with a leading 1.
+    partial: u32,
+    bit_count: u32,
+    /// The last eight bytes, the most recent in the low byte.
+    recent: u64,
+    word: u32,
+    previous_word: u32,
+}
+
+impl Predictor {
+    pub(crate) fn new(config: &Config, capacity: usize) -> Predictor {
+        let hashed = config.orders.len() + if config.word { 2 } else { 0 };
+        let width = 2 + 2 * hashed + 2;
+        let mut predictor = Predictor {
+            order0: vec![FRESH; 256],
+            order1: vec![FRESH; 1 << 16],
+            tables: (0..hashed).map(|_| ContextTable::new(config.log_buckets)).collect(),
+            hashes: vec![0; hashed],
+            buckets: vec![0; hashed],
+            confidence_maps: vec![[FRESH; CONFIDENCE_CELLS]; hashed],
+            confidence_cells: vec![0; hashed],
+            orders: config.orders,
+            word_model: config.word,
+            matcher: MatchModel::new(config.log_match),
+            mixer: Mixer::new(width, &[4 * 256, 256 * 256], 6),
+            by_partial_byte: Apm::new(256, 7),
+            by_order1: Apm::new(1 << 16, 7),
+            history: Vec::with_capacity(capacity),
+            partial: 1,
+            bit_count: 0,
+            recent: 0,
+            word: 0,
+            previous_word: 0,
+        };
+        predictor.new_byte_contexts();
+        predictor
+    }
+
+    /// Bytes of model state, for the memory estimate's tests.
+    #[cfg(test)]
+    pub(crate) fn model_bytes(&self) -> usize {
+        self.tables.iter().map(ContextTable::bytes).sum::<usize>() + self.matcher.bytes()
+    }
+
+    /// P(next bit = 1) in 1/4096ths, within 1..=4095.
+    #[inline]
+    pub(crate) fn p(&mut self) -> u32 {
+        let partial = self.partial as usize;
+        let c1 = (self.recent & 0xFF) as usize;
+        self.mixer.add(input(self.order0[partial]));
+        self.mixer.add(input(self.order1[c1 << 8 | partial]));
+        let node = self.node();
+        for (index, (table, &bucket)) in self.tables.iter_mut().zip(&self.buckets).enumerate() {
+            let counter = *table.counter(bucket, node);
+            let cell = confidence_cell(counter);
+            self.confidence_cells[index] = cell;
+            self.mixer.add(input(counter));
+            self.mixer.add(stretch(counter::p12(self.confidence_maps[index][cell])));
+        }
+        self.mixer.add(self.matcher.predict(self.partial, self.bit_count));
+        self.mixer.add(256);
+        let p = self.mixer.mix(&[self.matcher.length_bucket() * 256 + partial, c1 << 8 | partial]);
+        let refined = self.by_partial_byte.refine(p, partial);
+        let refined_by_order1 = self.by_order1.refine(p, c1 << 8 | partial);
+        ((2 * p + refined + refined_by_order1 * 5 + 4) >> 3).clamp(1, 4095) as u32
+    }
+
+    #[inline]
+    pub(crate) fn update(&mut self, bit: u32) {
+        let partial = self.partial as usize;
+        let c1 = (self.recent & 0xFF) as usize;
+        counter::update(&mut self.order0[partial], bit, DIRECT_LIMIT);
+        counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
+        let node = self.node();
+        for (table, &bucket) in self.tables.iter_mut().zip(&self.buckets) {
+            counter::update(table.counter(bucket, node), bit, HASHED_LIMIT);
+        }
+        for (map, &cell) in self.confidence_maps.iter_mut().zip(&self.confidence_cells) {
+            counter::update(&mut map[cell], bit, DIRECT_LIMIT);
+        }
+        self.matcher.update(bit);
+        self.mixer.update(bit);
+        self.by_partial_byte.update(bit);
+        self.by_order1.update(bit);
+
+        self.partial = (self.partial << 1) | bit;
+        self.bit_count += 1;
+        if self.bit_count == 4 {
+            for ((table, bucket), &hash) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.hashes) {
+                *bucket = table.bucket(nibble_hash(hash, self.partial));
+            }
+        } else if self.bit_count == 8 {
+            let byte = (self.partial & 0xFF) as u8;
+            self.history.push(byte);
+            self.recent = (self.recent << 8) | u64::from(byte);
+            self.partial = 1;
+            self.bit_count = 0;
+            self.matcher.byte_done(&self.history);
+            self.new_byte_contexts();
+        }
+    }
+
+    /// The counter's slot within the nibble's bucket: the nibble's bits so far, leading 1.
+    #[inline]
+    fn node(&self) -> usize {
+        if self.bit_count < 4 {
+            self.partial as usize
+        } else {
+            let low = self.bit_count - 4;
+            ((1 << low) | (self.partial & ((1 << low) - 1))) as usize
+        }
+    }
+
+    /// Context hashes for a new byte, and the buckets of its first nibble.
+    fn new_byte_contexts(&mut self) {
+        let byte = (self.recent & 0xFF) as u8;
+        if self.word_model {
+            if byte.is_ascii_alphabetic() {
+                self.word = (self.word ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
+            } else if self.word != 0 {
+                self.previous_word = self.word;
+                self.word = 0;
+            }
+        }
+        for (slot, &order) in self.orders.iter().enumerate() {
+            let mask = if order >= 8 { u64::MAX } else { (1u64 << (8 * order)) - 1 };
+            self.hashes[slot] = hash64((self.recent & mask) ^ (u64::from(order) << 60));
+        }
+        if self.word_model {
+            let at = self.orders.len();
+            let context = if self.word == 0 { u64::from(byte) } else { u64::from(self.word) << 8 };
+            self.hashes[at] = hash64(context | (0xA << 60));
+            self.hashes[at + 1] = hash64((u64::from(self.word) | (u64::from(self.previous_word) << 32)) ^ (0xB << 60));
+        }
+        for ((table, bucket), &hash) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.hashes) {
+            *bucket = table.bucket(hash);
+        }
+    }
+}
+
+const CONFIDENCE_CELLS: usize = 16 * 64;
+
+/// The confidence-map cell of a counter: its count on a log scale (16 steps) and its
+/// probability in 64 steps.
+#[inline]
+fn confidence_cell(counter: u32) -> usize {
+    let n = counter::count(counter);
+    let count_step = if n < 8 { n } else { 5 + n.ilog2() };
+    (count_step as usize) * 64 + (counter::p12(counter) >> 6) as usize
+}
+
+/// A counter's input to the mixer: its stretched probability, or nothing if it is unused.
+#[inline]
+fn input(counter: u32) -> i32 {
+    if counter::count(counter) == 0 { 0 } else { stretch(counter::p12(counter)) }
+}
+
+#[inline]
+fn hash64(value: u64) -> u32 {
+    let mut x = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 29;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (x >> 32) as u32
+}
+
+/// The bucket hash for the second nibble of a byte: the context and the first nibble.
+#[inline]
+fn nibble_hash(context: u32, partial: u32) -> u32 {
+    hash64(u64::from(context) << 8 | u64::from(partial))
+}
