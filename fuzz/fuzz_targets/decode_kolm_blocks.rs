@@ -1,8 +1,8 @@
 //! Arbitrary payloads inside a well-formed frame, so that they reach the block decoder
 //! (in arbitrary bytes the record check rejects almost every payload first).
 //!
-//! Input: level (1 byte), claimed block size (2 bytes, little-endian), stored flag (1 byte),
-//! then the payload.
+//! Input: codec and level (1 byte: the top bit picks codec 1 or 2, the rest the level), claimed
+//! block size (2 bytes, little-endian), stored flag (1 byte), then the payload.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let [level, low, high, stored, payload @ ..] = data else { return };
     let size = u32::from(u16::from_le_bytes([*low, *high])).max(1);
     let mut stream = kolm::MAGIC.to_vec();
-    stream.extend_from_slice(&[1, 1, level % 9 + 1, 16, 0]);
+    let codec = 1 + (level >> 7);
+    stream.extend_from_slice(&[1, codec, (level & 0x7F) % 9 + 1, 16, 0]);
     let check = xxh64(&stream, 0) as u32;
     stream.extend_from_slice(&check.to_le_bytes());
     let mut record = vec![if stored & 1 == 1 { 1 } else { 2 }];

@@ -67,7 +67,7 @@ enum Command {
     Report(ReportArgs),
     /// List the peers the harness knows and which of them are installed
     Peers(PeerArgs),
-    /// Size of each file with each model of kolm's engine switched off in turn
+    /// Size of each file with each part of kolm's engine switched off in turn
     Ablation(AblationArgs),
 }
 
@@ -170,6 +170,14 @@ struct AblationArgs {
     /// Skip files whose name matches this pattern (* matches anything); may repeat
     #[arg(long, value_name = "PATTERN")]
     exclude: Vec<String>,
+
+    /// Level of kolm's native engine whose parts are measured
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=9))]
+    level: u8,
+
+    /// Measure the stages of Midicoth's MDC7 pipeline instead
+    #[arg(long)]
+    mdc: bool,
 
     /// Configurations measured at once (default: every core)
     #[arg(short = 'T', long)]
@@ -289,9 +297,14 @@ fn ablation_command(args: &AblationArgs) -> Result<()> {
     }
     files.sort_by_key(|(_, data)| data.len());
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let sizes = ablation::measure(&files, threads, &|line| eprintln!("{line}"))?;
+    let engine = if args.mdc {
+        ablation::Engine::Mdc7
+    } else {
+        ablation::Engine::Native(kolm::Level::new(args.level).expect("clap checks the range"))
+    };
+    let sizes = ablation::measure(engine, &files, threads, &|line| eprintln!("{line}"))?;
     let name = format!("{}-ablation", report_name(&args.output, &args.paths));
-    let table = ablation::render(&name, &files, &sizes);
+    let table = ablation::render(&name, engine, &files, &sizes);
     let out_dir = prepare_output(&args.output.out)?;
     let path = out_dir.join(format!("{name}.md"));
     std::fs::write(&path, &table).with_context(|| format!("cannot write {}", path.display()))?;

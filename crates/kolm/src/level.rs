@@ -61,6 +61,7 @@ impl Level {
             word: self.0 >= 3,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
+            without: None,
         }
     }
 

@@ -10,11 +10,14 @@
 //!   [`write::Encoder`] and [`read::Decoder`] are the streaming `Write`/`Read` adapters;
 //!   [`Options`] sets the [`Level`], threads, block size and memory limit; [`inspect`]
 //!   lists a stream's frames and blocks. The byte layout is in the repository's FORMAT.md.
+//!   Its blocks are coded by kolm's native engine: bitwise context mixing of order-0 to
+//!   order-8, word and match models in integer arithmetic, the same bytes on every machine.
+//!   [`ablation`] measures what each of the engine's parts is worth.
 //! * [`mdc7`] reproduces the Midicoth compressor byte for byte (format MDC7): PPM, match,
 //!   word and high-order models blended linearly, then a binary-tree Tweedie calibration.
 //!   It is slow (tens of KB/s), strong on text, and has no checksum. It is the baseline
-//!   the native engine is measured against, and (repaired) the `.kolm` block codec until
-//!   that engine lands.
+//!   the native engine is measured against; `.kolm` files written before the native engine
+//!   used it (repaired) as their block codec and still decode.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -42,6 +45,7 @@
 
 #![deny(missing_docs)]
 
+pub mod ablation;
 mod cm;
 mod codec;
 mod error;

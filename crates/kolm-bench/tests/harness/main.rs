@@ -157,5 +157,7 @@ fn ablation_writes_its_table() {
         .assert()
         .success()
         .stdout(predicate::str::contains("| fields.c | 11,150 |"));
-    assert!(std::fs::read_to_string(out.path().join("t-ablation.md")).unwrap().contains("no Tweedie calibration"));
+    assert!(std::fs::read_to_string(out.path().join("t-ablation.md")).unwrap().contains("no match model"));
+    bench().args(["ablation", "--mdc", "--name", "m", "-o"]).arg(out.path()).arg(corpus("fields.c")).assert().success();
+    assert!(std::fs::read_to_string(out.path().join("m-ablation.md")).unwrap().contains("no Tweedie calibration"));
 }

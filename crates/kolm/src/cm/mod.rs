@@ -56,6 +56,40 @@ pub(crate) struct Config {
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
     pub(crate) log_match: u32,
+    /// A component switched off, to measure what it is worth; `None` in every level.
+    pub(crate) without: Option<Component>,
+}
+
+/// A part of the native engine that can be switched off to measure its worth
+/// ([`crate::ablation`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Component {
+    /// The hashed context of the last *n* bytes.
+    Order(u8),
+    /// The two word contexts.
+    Words,
+    /// The match model (and its say in choosing mixer weights).
+    Match,
+    /// The maps that learn what each counter's confidence is worth.
+    ConfidenceMaps,
+    /// The mixer's second gate, which picks weights by the previous byte.
+    ByteGate,
+    /// The two adaptive probability maps after the mixer.
+    Apms,
+}
+
+impl std::fmt::Display for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Component::Order(order) => write!(f, "order {order}"),
+            Component::Words => f.write_str("word model"),
+            Component::Match => f.write_str("match model"),
+            Component::ConfidenceMaps => f.write_str("confidence maps"),
+            Component::ByteGate => f.write_str("byte gate"),
+            Component::Apms => f.write_str("APMs"),
+        }
+    }
 }
 
 impl Config {
@@ -132,7 +166,8 @@ pub(crate) fn decode_payload(
 mod tests {
     use super::*;
 
-    const TEST_CONFIG: Config = Config { orders: &[2, 3, 4, 6], word: true, log_buckets: 12, log_match: 16 };
+    const TEST_CONFIG: Config =
+        Config { orders: &[2, 3, 4, 6], word: true, log_buckets: 12, log_match: 16, without: None };
 
     fn round_trip(data: &[u8]) -> Vec<u8> {
         let payload = encode_payload(data, &TEST_CONFIG, &mut |_| {});

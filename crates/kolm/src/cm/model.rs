@@ -4,12 +4,12 @@
 //! `update(bit)` tells it the bit. Between the two nothing else may happen, so both sides
 //! see exactly the same sequence of states.
 
-use super::Config;
 use super::apm::Apm;
 use super::counter::{self, ContextTable, FRESH};
 use super::logistic::stretch;
 use super::matcher::MatchModel;
 use super::mixer::Mixer;
+use super::{Component, Config};
 
 /// Counters of the direct order-0 and order-1 contexts stop counting here (slow, precise).
 const DIRECT_LIMIT: u32 = 1023;
@@ -30,8 +30,14 @@ pub(crate) struct Predictor {
     confidence_maps: Vec<[u32; CONFIDENCE_CELLS]>,
     /// The cell of each table's map used for the current bit.
     confidence_cells: Vec<usize>,
-    orders: &'static [u8],
+    orders: Vec<u8>,
     word_model: bool,
+    /// Switches for ablation: all on in every level.
+    match_model: bool,
+    confidence: bool,
+    apms: bool,
+    /// How many of the mixer's gates run: the match/partial-byte gate, then the byte gate.
+    gates: usize,
     matcher: MatchModel,
     mixer: Mixer,
     by_partial_byte: Apm,
@@ -48,8 +54,15 @@ pub(crate) struct Predictor {
 
 impl Predictor {
     pub(crate) fn new(config: &Config, capacity: usize) -> Predictor {
-        let hashed = config.orders.len() + if config.word { 2 } else { 0 };
-        let width = 2 + 2 * hashed + 2;
+        let without = config.without;
+        let orders: Vec<u8> =
+            config.orders.iter().copied().filter(|&order| without != Some(Component::Order(order))).collect();
+        let word_model = config.word && without != Some(Component::Words);
+        let match_model = without != Some(Component::Match);
+        let confidence = without != Some(Component::ConfidenceMaps);
+        let hashed = orders.len() + if word_model { 2 } else { 0 };
+        let width = 2 + hashed * (1 + usize::from(confidence)) + usize::from(match_model) + 1;
+        let gates: &[usize] = if without == Some(Component::ByteGate) { &[4 * 256] } else { &[4 * 256, 256 * 256] };
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
@@ -58,10 +71,14 @@ impl Predictor {
             buckets: vec![0; hashed],
             confidence_maps: vec![[FRESH; CONFIDENCE_CELLS]; hashed],
             confidence_cells: vec![0; hashed],
-            orders: config.orders,
-            word_model: config.word,
+            orders,
+            word_model,
+            match_model,
+            confidence,
+            apms: without != Some(Component::Apms),
+            gates: gates.len(),
             matcher: MatchModel::new(config.log_match),
-            mixer: Mixer::new(width, &[4 * 256, 256 * 256], 6),
+            mixer: Mixer::new(width, gates, 6),
             by_partial_byte: Apm::new(256, 7),
             by_order1: Apm::new(1 << 16, 7),
             history: Vec::with_capacity(capacity),
@@ -94,11 +111,19 @@ impl Predictor {
             let cell = confidence_cell(counter);
             self.confidence_cells[index] = cell;
             self.mixer.add(input(counter));
-            self.mixer.add(stretch(counter::p12(self.confidence_maps[index][cell])));
+            if self.confidence {
+                self.mixer.add(stretch(counter::p12(self.confidence_maps[index][cell])));
+            }
         }
-        self.mixer.add(self.matcher.predict(self.partial, self.bit_count));
+        if self.match_model {
+            self.mixer.add(self.matcher.predict(self.partial, self.bit_count));
+        }
         self.mixer.add(256);
-        let p = self.mixer.mix(&[self.matcher.length_bucket() * 256 + partial, c1 << 8 | partial]);
+        let match_state = if self.match_model { self.matcher.length_bucket() } else { 0 };
+        let p = self.mixer.mix(&[match_state * 256 + partial, c1 << 8 | partial][..self.gates]);
+        if !self.apms {
+            return p as u32;
+        }
         let refined = self.by_partial_byte.refine(p, partial);
         let refined_by_order1 = self.by_order1.refine(p, c1 << 8 | partial);
         ((2 * p + refined + refined_by_order1 * 5 + 4) >> 3).clamp(1, 4095) as u32
@@ -119,8 +144,10 @@ impl Predictor {
         }
         self.matcher.update(bit);
         self.mixer.update(bit);
-        self.by_partial_byte.update(bit);
-        self.by_order1.update(bit);
+        if self.apms {
+            self.by_partial_byte.update(bit);
+            self.by_order1.update(bit);
+        }
 
         self.partial = (self.partial << 1) | bit;
         self.bit_count += 1;

@@ -1,0 +1,42 @@
+//! What each part of the native engine is worth, measured by switching it off.
+//!
+//! [`components`] lists the parts a level runs; [`coded_len`] codes data as one block with
+//! one of them switched off (or none) and checks that it decodes back. The difference from the
+//! full engine's size is that part's contribution on that data. `kolm-bench ablation` prints
+//! these for every file of a corpus; a part that does not pay its way anywhere is a candidate
+//! for removal.
+//!
+//! ```
+//! use kolm::{Level, ablation};
+//! let text = b"one fish two fish red fish blue fish ".repeat(40);
+//! let full = ablation::coded_len(&text, Level::DEFAULT, None)?;
+//! let without_match = ablation::coded_len(&text, Level::DEFAULT, Some(ablation::Component::Match))?;
+//! assert!(full < without_match);
+//! # Ok::<(), kolm::Error>(())
+//! ```
+
+pub use crate::cm::Component;
+use crate::{Error, Level, cm};
+
+/// The parts of the native engine that run at `level`, each of which can be switched off.
+pub fn components(level: Level) -> Vec<Component> {
+    let config = level.cm_config();
+    let mut parts: Vec<Component> = config.orders.iter().map(|&order| Component::Order(order)).collect();
+    if config.word {
+        parts.push(Component::Words);
+    }
+    parts.extend([Component::Match, Component::ConfidenceMaps, Component::ByteGate, Component::Apms]);
+    parts
+}
+
+/// The size of the native engine's payload for `data` coded as one block at `level`, with
+/// `without` switched off. The payload is decoded again and compared; a difference (which would
+/// be a bug) is reported as [`Error::Corrupt`].
+pub fn coded_len(data: &[u8], level: Level, without: Option<Component>) -> Result<usize, Error> {
+    let config = cm::Config { without, ..level.cm_config() };
+    let payload = cm::encode_payload(data, &config, &mut |_| {});
+    if cm::decode_payload(&payload, data.len(), &config, &mut |_| {})? != data {
+        return Err(Error::Corrupt(format!("the round trip without {without:?} changed the data")));
+    }
+    Ok(payload.len())
+}
