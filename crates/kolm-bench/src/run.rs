@@ -66,9 +66,9 @@ pub fn run(
     for input in &inputs {
         for preset in presets {
             progress.start(&format!("{} · {}", input.file.name, preset.label));
-            let record = match pace.get(preset.id.as_str()) {
+            let (record, measured) = match pace.get(preset.id.as_str()) {
                 Some((seconds_per_byte, basis)) if seconds_per_byte * input.file.bytes as f64 > settings.budget_s => {
-                    Record::without_result(
+                    let skipped = Record::without_result(
                         &input.file,
                         &preset.id,
                         Status::Skipped,
@@ -81,21 +81,23 @@ pub fn run(
                                 settings.budget_s
                             )
                         },
-                    )
+                    );
+                    (skipped, false)
                 }
-                _ => measure_pair(preset, &input.file, &input.path, &scratch, settings, budget),
+                _ => (measure_pair(preset, &input.file, &input.path, &scratch, settings, budget), true),
             };
-            match record.status {
-                Status::Ok => {
-                    let seconds = record.compress_s.unwrap_or(0.0) + record.decompress_s.unwrap_or(0.0);
-                    pace.insert(&preset.id, (seconds / input.file.bytes.max(1) as f64, input.file.name.clone()));
+            if measured {
+                match record.status {
+                    Status::Ok => {
+                        let seconds = record.compress_s.unwrap_or(0.0) + record.decompress_s.unwrap_or(0.0);
+                        pace.insert(&preset.id, (seconds / input.file.bytes.max(1) as f64, input.file.name.clone()));
+                    }
+                    // It ran past the budget: never try a larger file again.
+                    Status::Skipped => {
+                        pace.insert(&preset.id, (f64::INFINITY, input.file.name.clone()));
+                    }
+                    Status::Failed => {}
                 }
-                Status::Skipped if record.runs == 0 && !pace.contains_key(preset.id.as_str()) => {}
-                Status::Skipped => {
-                    // Never try a larger file again.
-                    pace.insert(&preset.id, (f64::INFINITY, input.file.name.clone()));
-                }
-                Status::Failed => {}
             }
             progress.finish_pair(&describe(&record, &preset.label));
             records.push(record);
@@ -526,6 +528,29 @@ mod tests {
         let record = measure_with("sleep 5; cat \"$1\"", "cat \"$1\"", Duration::from_millis(300));
         assert_eq!(record.status, Status::Skipped);
         assert!(record.note.starts_with("ran past the 0 s budget while compressing"), "{}", record.note);
+    }
+
+    #[test]
+    fn a_tool_past_the_budget_is_not_tried_on_larger_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = |name: &str, bytes: usize| {
+            let path = dir.path().join(name);
+            fs::write(&path, vec![b'x'; bytes]).unwrap();
+            Input { path, file: File { name: name.into(), bytes: bytes as u64 } }
+        };
+        let inputs = vec![input("large", 300), input("small", 100), input("medium", 200)];
+        // Sleeps on anything over 150 bytes.
+        let preset = shell_preset(dir.path(), "[ $(wc -c < \"$1\") -gt 150 ] && sleep 5; cat \"$1\"", "cat \"$1\"");
+        let settings = Settings { budget_s: 1.0, runs: 1, ..settings() };
+        let compute = ComputeSettings { valgrind: None, sample_bytes: 0, limit: MINUTE };
+        let results = run("t", inputs, &[preset], &settings, &compute, &dir.path().join("scratch")).unwrap();
+        let outcome: Vec<(&str, Status, &str)> =
+            results.records.iter().map(|r| (r.file.as_str(), r.status, r.note.as_str())).collect();
+        assert_eq!(outcome[0], ("small", Status::Ok, ""));
+        assert_eq!(outcome[1].1, Status::Skipped);
+        assert!(outcome[1].2.starts_with("ran past the 1 s budget while compressing"), "{}", outcome[1].2);
+        assert_eq!(outcome[2], ("large", Status::Skipped, "ran past the 1 s budget on medium, a smaller file"));
+        assert_eq!(results.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["small", "medium", "large"]);
     }
 
     #[test]
