@@ -151,12 +151,19 @@ fn summary_section(out: &mut String, results: &Results, plot: Option<&str>) {
     if !incomplete.is_empty() {
         let _ = writeln!(out, "Not in the totals, for not finishing every file:\n");
         for summary in incomplete {
-            let problems: Vec<String> = results
+            let (followers, problems): (Vec<&Record>, Vec<&Record>) = results
                 .records
                 .iter()
                 .filter(|record| record.tool == summary.tool && record.status != Status::Ok)
+                .partition(|record| record.note.ends_with(", a smaller file"));
+            let mut problems: Vec<String> = problems
+                .iter()
                 .map(|record| format!("{} {} ({})", record.file, status_word(record.status), record.note))
                 .collect();
+            if !followers.is_empty() {
+                let names: Vec<&str> = followers.iter().map(|record| record.file.as_str()).collect();
+                problems.push(format!("so not tried on the larger {}", names.join(", ")));
+            }
             let _ = writeln!(out, "- {}: {}/{} files; {}", summary.label, summary.files_ok, files, problems.join("; "));
         }
         let _ = writeln!(out);
@@ -192,9 +199,11 @@ fn score_section(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "score = (8 − bpb) / log2(compute per byte): bits saved per byte for each doubling of the work \
-         spent. Instructions per byte are counted by callgrind compressing a sample made of the start \
-         of every file; where that was not possible, wall nanoseconds per byte of the measured \
-         compressions stand in (a different scale: compare such rows only with each other).\n"
+         spent. Instructions per byte are counted by callgrind compressing a sample of up to {} bytes \
+         made of the start of every file; where that was not possible, wall nanoseconds per byte of \
+         the measured compressions stand in (a different scale: compare such rows only with each \
+         other).\n",
+        group(results.settings.sample_bytes)
     );
     let _ = writeln!(out, "| tool | bpb | bits saved/byte | compute per byte | unit | score |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|---:|");
