@@ -4,10 +4,10 @@
 //! output is `squash(Σ wᵢ·xᵢ)`, with weights in 16.16 fixed point chosen from a *weight set*
 //! picked by a small context (the gate), so that, say, the weights used when a long match is
 //! active differ from those used without one. After the bit y is known every weight of the set
-//! moves along the gradient of the coding cost: `wᵢ += xᵢ·(y − p)·rate`. Several gates can
-//! each pick a set; their predictions are averaged in the stretched domain and each set learns
-//! from its own error. All integer, so
-//! identical everywhere.
+//! moves along the gradient of the coding cost: `wᵢ += xᵢ·(y − p)·rate / 2^14`, with the
+//! error y − p in 1/4096ths. Several gates can each pick a set; their predictions are averaged
+//! in the stretched domain and each set learns from its own error. All integer, so identical
+//! everywhere.
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
@@ -27,8 +27,8 @@ pub(crate) struct Mixer {
 
 impl Mixer {
     /// A mixer of `width` inputs with one group of weight sets per gate (`gate_sets[g]` sets
-    /// for gate g), learning at `rate` (in 1/16ths; about 2–16). Each gate's chosen set makes a
-    /// prediction; the mixer's is their average in the stretched domain.
+    /// for gate g), learning at `rate` (see the module text; kolm uses 6). Each gate's chosen
+    /// set makes a prediction; the mixer's is their average in the stretched domain.
     pub(crate) fn new(width: usize, gate_sets: &[usize], rate: i32) -> Mixer {
         // Start by averaging, slightly trusting every model.
         let initial = (1 << 16) * 3 / (width as i32 * 2).max(1);
