@@ -21,7 +21,6 @@ pub(crate) struct Mixer {
     regions: Vec<usize>,
     /// The weight set each gate selected for the current bit, and its prediction.
     selected: Vec<(usize, i32)>,
-    p: i32,
     rate: i32,
 }
 
@@ -45,7 +44,6 @@ impl Mixer {
             width,
             regions,
             selected: Vec::with_capacity(gate_sets.len()),
-            p: 2048,
             rate,
         }
     }
@@ -73,8 +71,7 @@ impl Mixer {
             self.selected.push((start, squash(x)));
             sum += x;
         }
-        self.p = squash(sum / self.regions.len() as i32);
-        self.p
+        squash(sum / self.regions.len() as i32)
     }
 
     #[inline]

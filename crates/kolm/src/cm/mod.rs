@@ -140,26 +140,22 @@ pub(crate) fn decode_payload(
     config: &Config,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<u8>, Error> {
-    // Buffers grow as bytes are decoded: a damaged length cannot make them allocate more than
-    // the payload really codes.
+    // The history grows as bytes are decoded: a damaged length cannot make it allocate more
+    // than the payload really codes. It is the output, so it is returned rather than copied.
     let mut predictor = model::Predictor::new(&config.for_block(len), len.min(1 << 20));
     let mut decoder = coder::Decoder::new(payload);
-    let mut out = Vec::with_capacity(len.min(1 << 20));
-    while out.len() < len {
-        let chunk = (len - out.len()).min(PROGRESS_STEP);
-        for _ in 0..chunk {
-            let mut byte = 0u32;
-            for _ in 0..8 {
-                let bit = decoder.decode(predictor.p());
-                predictor.update(bit);
-                byte = (byte << 1) | bit;
-            }
-            out.push(byte as u8);
+    let mut decoded = 0;
+    while decoded < len {
+        let chunk = (len - decoded).min(PROGRESS_STEP);
+        for _ in 0..chunk * 8 {
+            let bit = decoder.decode(predictor.p());
+            predictor.update(bit);
         }
+        decoded += chunk;
         decoder.check_end()?;
         progress(chunk as u64);
     }
-    Ok(out)
+    Ok(predictor.into_history())
 }
 
 #[cfg(test)]

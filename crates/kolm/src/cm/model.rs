@@ -98,6 +98,11 @@ impl Predictor {
         self.tables.iter().map(ContextTable::bytes).sum::<usize>() + self.matcher.bytes()
     }
 
+    /// The bytes seen so far: the decoded block, once all its bits are through.
+    pub(crate) fn into_history(self) -> Vec<u8> {
+        self.history
+    }
+
     /// P(next bit = 1) in 1/4096ths, within 1..=4095.
     #[inline]
     pub(crate) fn p(&mut self) -> u32 {
