@@ -11,6 +11,7 @@ mod files;
 mod list;
 mod output;
 mod progress;
+mod vq;
 
 use std::process::ExitCode;
 
@@ -31,11 +32,16 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     });
 
     let cli = Cli::parse_from(args::normalize_levels(args));
-    if let Some(Command::Bench(bench)) = &cli.command {
-        return match bench::run(bench) {
+    if let Some(command) = &cli.command {
+        let (name, outcome) = match command {
+            Command::Bench(bench) => ("kolm bench", bench::run(bench)),
+            Command::Vq(vq) => ("kolm vq", vq::run(vq)),
+        };
+        return match outcome {
             Ok(()) => ExitCode::SUCCESS,
+            Err(error) if files::is_broken_pipe(&error) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("kolm bench: {error:#}");
+                eprintln!("{name}: {error:#}");
                 ExitCode::FAILURE
             }
         };

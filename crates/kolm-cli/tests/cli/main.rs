@@ -4,6 +4,7 @@
 mod files;
 mod formats;
 mod safety;
+mod vq;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,490 @@
+//! TurboQuant quantizers: the configuration, the code layout, encoding and estimation.
+//!
+//! A [`Quantizer`] is a pure function of its [`Config`] (dimension, bits, variant, rotation,
+//! seed, and for fractional widths the outlier channels): nothing is trained, so vectors can be
+//! encoded one at a time, online, on any machine, to the same bytes.
+//!
+//! **Parts.** An integer width `b` quantizes the whole vector as one *part*. A fractional width
+//! `b + f` (2.5, 3.5, …) splits the channels in two, as the TurboQuant paper does for KV caches:
+//! `round(f·d)` *outlier* channels (by default those with the largest energy in the data) get
+//! `b + 1` bits and the rest `b` bits. Each part is a TurboQuant instance of its own: its own
+//! norm, its own rotation, and a codebook solved for *its* dimension (the paper's released code
+//! scales both parts' codebooks for the full dimension, too narrow for the smaller part).
+//!
+//! **Variants**, for a part `x` of dimension `d` with `u = x/‖x‖`, `y = Π·u`, `ŷ` = the nearest
+//! centroids and `q' = Π·q` for a query part `q`:
+//! - [`Variant::Mse`] stores `‖x‖` and `b`-bit indices; estimates `⟨q, x⟩ ≈ ‖x‖·⟨q', ŷ⟩`. Best
+//!   reconstruction, but inner products shrink by about `1 − D_mse` (2/π at one bit).
+//! - [`Variant::MseUnbiased`] also stores `1/⟨y, ŷ⟩` and multiplies by it (the EDEN / RaBitQ
+//!   length correction): each estimate is unbiased in the direction of `x`, at no search cost.
+//! - [`Variant::Prod`] (the paper's `TurboQuant_prod`): `b − 1` bits of MSE indices plus one QJL
+//!   sign per coordinate for the residual `r = y − ŷ` and its length `γ`; estimates
+//!   `‖x‖·(⟨q', ŷ⟩ + √(π/2)/d·γ·⟨S·q', z⟩)`, unbiased in expectation over the seed.
+//!
+//! **Code layout** (one record per vector, [`Quantizer::code_len`] bytes, parts in order):
+//! `norm: f32 LE`, then `1/⟨y, ŷ⟩` or `γ` as `f32 LE` (not for `Mse`), then the indices packed
+//! [`crate::pack`]-style, then (for `Prod`) the `d` sign bits packed the same way.
+//!
+//! **Edge cases.** Vectors with a NaN or infinite coordinate are refused. A zero vector (or a
+//! zero part) encodes with norm 0 and all other scalars 0, so every estimate involving it is
+//! exactly 0.
+
+use std::sync::Arc;
+
+use crate::Error;
+use crate::codebook::Codebook;
+use crate::pack;
+use crate::prng::SplitMix64;
+use crate::qjl::Sketch;
+use crate::rotation::{Rotation, RotationKind};
+
+const PART_STREAM: u64 = 0x5041_5254; // "PART"
+
+/// The largest dimension accepted.
+pub const MAX_DIM: usize = 1 << 16;
+/// The largest dimension for the dense rotation and the `Prod` variant (a `d × d` matrix of
+/// `f32`, 256 MiB at this size).
+pub const MAX_DENSE_DIM: usize = 1 << 13;
+
+/// How a vector's code estimates inner products; see the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// `TurboQuant_mse`: indices and the norm.
+    Mse,
+    /// `TurboQuant_mse` with a per-vector length correction making estimates unbiased.
+    MseUnbiased,
+    /// `TurboQuant_prod`: `b − 1` MSE bits plus a 1-bit QJL sketch of the residual.
+    Prod,
+}
+
+impl Variant {
+    /// All variants, in file-format order.
+    pub const ALL: [Variant; 3] = [Variant::Mse, Variant::MseUnbiased, Variant::Prod];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Mse => "mse",
+            Variant::MseUnbiased => "mse-unbiased",
+            Variant::Prod => "prod",
+        }
+    }
+
+    /// The variant called `name`.
+    pub fn from_name(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|variant| variant.name() == name)
+    }
+
+    fn has_aux(self) -> bool {
+        self != Variant::Mse
+    }
+}
+
+/// What a quantizer is: everything its codes depend on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    dim: usize,
+    bits: f64,
+    variant: Variant,
+    rotation: RotationKind,
+    seed: u64,
+    outliers: Option<Vec<u32>>,
+}
+
+impl Config {
+    /// A configuration for `dim`-dimensional vectors at `bits` bits per coordinate (1 to 8;
+    /// fractional widths such as 2.5 split the channels, see [`Config::outliers`]). The variant
+    /// is [`Variant::MseUnbiased`], the rotation randomized Hadamard, the seed 42.
+    pub fn new(dim: usize, bits: f64) -> Config {
+        Config { dim, bits, variant: Variant::MseUnbiased, rotation: RotationKind::Hadamard, seed: 42, outliers: None }
+    }
+
+    /// Sets the variant.
+    pub fn variant(mut self, variant: Variant) -> Config {
+        self.variant = variant;
+        self
+    }
+
+    /// Sets the rotation kind.
+    pub fn rotation(mut self, rotation: RotationKind) -> Config {
+        self.rotation = rotation;
+        self
+    }
+
+    /// Sets the seed of every random object (rotations, QJL matrix).
+    pub fn seed(mut self, seed: u64) -> Config {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the channels that get the extra bit under a fractional width (any order; the count
+    /// must be `round(f·d)`). Without it, a fractional width takes the first channels; prefer
+    /// [`Config::outliers_from`].
+    pub fn outliers(mut self, mut channels: Vec<u32>) -> Config {
+        channels.sort_unstable();
+        self.outliers = Some(channels);
+        self
+    }
+
+    /// Picks the outlier channels of a fractional width from data: the `round(f·d)` channels
+    /// with the largest sum of squares over `vectors` (row-major, `dim` per row), as the
+    /// TurboQuant paper picks a KV head's outlier channels from the prefill. No effect for
+    /// integer widths.
+    pub fn outliers_from(self, vectors: &[f32]) -> Config {
+        let count = self.outlier_count();
+        if count == 0 || self.dim == 0 {
+            return self;
+        }
+        let mut energy = vec![0.0f64; self.dim];
+        for row in vectors.chunks_exact(self.dim) {
+            energy.iter_mut().zip(row).for_each(|(sum, &v)| *sum += f64::from(v) * f64::from(v));
+        }
+        let mut order: Vec<u32> = (0..self.dim as u32).collect();
+        order.sort_by(|&a, &b| energy[b as usize].total_cmp(&energy[a as usize]).then(a.cmp(&b)));
+        order.truncate(count);
+        self.outliers(order)
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Bits per coordinate, as configured.
+    pub fn bits(&self) -> f64 {
+        self.bits
+    }
+
+    /// The variant.
+    pub fn get_variant(&self) -> Variant {
+        self.variant
+    }
+
+    /// The rotation kind.
+    pub fn get_rotation(&self) -> RotationKind {
+        self.rotation
+    }
+
+    /// The seed.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn outlier_count(&self) -> usize {
+        let fraction = self.bits - self.bits.floor();
+        (fraction * self.dim as f64).round() as usize
+    }
+}
+
+/// One part of a quantizer: a channel subset quantized as a TurboQuant instance of its own.
+#[derive(Clone, Debug)]
+pub(crate) struct Part {
+    /// The channels of the full vector in this part, increasing.
+    pub channels: Vec<u32>,
+    /// Bits per coordinate including the QJL bit.
+    pub bits: u8,
+    /// Bits per coordinate of the MSE indices (`bits − 1` for `Prod`, may be 0).
+    pub mse_bits: u8,
+    pub rotation: Rotation,
+    /// Centroids for unit vectors of this part's dimension (empty when `mse_bits` is 0).
+    pub centroids: Vec<f32>,
+    /// Decision boundaries: midpoints of neighbouring `f32` centroids.
+    boundaries: Vec<f32>,
+    pub codebook: Option<Arc<Codebook>>,
+    pub sketch: Option<Sketch>,
+    /// Byte offset of this part's record inside the vector's record.
+    pub offset: usize,
+}
+
+impl Part {
+    pub fn dim(&self) -> usize {
+        self.channels.len()
+    }
+
+    fn scalars(&self, variant: Variant) -> usize {
+        if variant.has_aux() { 8 } else { 4 }
+    }
+
+    pub fn indices_offset(&self, variant: Variant) -> usize {
+        self.offset + self.scalars(variant)
+    }
+
+    pub fn indices_len(&self) -> usize {
+        pack::packed_len(self.dim(), self.mse_bits)
+    }
+
+    pub fn signs_offset(&self, variant: Variant) -> usize {
+        self.indices_offset(variant) + self.indices_len()
+    }
+
+    fn record_len(&self, variant: Variant) -> usize {
+        self.scalars(variant) + self.indices_len() + if self.sketch.is_some() { self.dim().div_ceil(8) } else { 0 }
+    }
+}
+
+/// A TurboQuant quantizer; see the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct Quantizer {
+    config: Config,
+    pub(crate) parts: Vec<Part>,
+    code_len: usize,
+}
+
+/// The scalars of one part of one code.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PartScalars {
+    pub norm: f32,
+    /// `1/⟨y, ŷ⟩` (MseUnbiased), `γ` (Prod) or 0.
+    pub aux: f32,
+}
+
+impl Quantizer {
+    /// The quantizer for `config`, or an error naming what is wrong with it.
+    pub fn new(config: Config) -> Result<Quantizer, Error> {
+        let dim = config.dim;
+        if dim < 2 {
+            return Err(Error::InvalidArgument(format!("vectors need at least 2 dimensions, not {dim}")));
+        }
+        if dim > MAX_DIM {
+            return Err(Error::InvalidArgument(format!("{dim} dimensions is more than kolm-vq supports ({MAX_DIM})")));
+        }
+        let dense = config.rotation == RotationKind::Haar || config.variant == Variant::Prod;
+        if dense && dim > MAX_DENSE_DIM {
+            return Err(Error::InvalidArgument(format!(
+                "the dense rotation and the prod variant keep a d×d matrix; {dim} dimensions is over their limit of {MAX_DENSE_DIM}"
+            )));
+        }
+        if !(1.0..=8.0).contains(&config.bits) {
+            return Err(Error::InvalidArgument(format!(
+                "bits per coordinate must be between 1 and 8, not {}",
+                config.bits
+            )));
+        }
+        let whole = config.bits.floor() as u8;
+        let extra = config.outlier_count();
+        let outliers: Vec<u32> = match (&config.outliers, extra) {
+            (_, 0) => Vec::new(),
+            (Some(channels), _) => {
+                let distinct = channels.windows(2).all(|pair| pair[0] < pair[1]);
+                if channels.len() != extra || !distinct || channels.iter().any(|&c| c as usize >= dim) {
+                    return Err(Error::InvalidArgument(format!(
+                        "{} bits in {dim} dimensions needs {extra} distinct outlier channels below {dim}",
+                        config.bits
+                    )));
+                }
+                channels.clone()
+            }
+            (None, _) => (0..extra as u32).collect(),
+        };
+        let mut groups: Vec<(Vec<u32>, u8)> = Vec::new();
+        if extra == dim {
+            groups.push(((0..dim as u32).collect(), whole + 1));
+        } else if extra == 0 {
+            groups.push(((0..dim as u32).collect(), whole));
+        } else {
+            let regular: Vec<u32> = (0..dim as u32).filter(|c| outliers.binary_search(c).is_err()).collect();
+            groups.push((outliers, whole + 1));
+            groups.push((regular, whole));
+        }
+        let mut parts = Vec::with_capacity(groups.len());
+        let mut offset = 0;
+        for (index, (channels, bits)) in groups.into_iter().enumerate() {
+            if channels.len() < 2 {
+                return Err(Error::InvalidArgument(format!(
+                    "{} bits in {dim} dimensions leaves a part of {} channel(s); each part needs at least 2",
+                    config.bits,
+                    channels.len()
+                )));
+            }
+            let part = Part::new(&config, index as u64, channels, bits, offset);
+            offset += part.record_len(config.variant);
+            parts.push(part);
+        }
+        Ok(Quantizer { config, parts, code_len: offset })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The dimension of the vectors.
+    pub fn dim(&self) -> usize {
+        self.config.dim
+    }
+
+    /// The bytes of one vector's code.
+    pub fn code_len(&self) -> usize {
+        self.code_len
+    }
+
+    /// Bits per coordinate actually spent on indices and signs (norms excluded).
+    pub fn code_bits(&self) -> f64 {
+        let total: usize = self.parts.iter().map(|part| part.dim() * usize::from(part.bits)).sum();
+        total as f64 / self.dim() as f64
+    }
+
+    /// For each part: its channels and bits per coordinate (one part unless the width is
+    /// fractional).
+    pub fn parts(&self) -> impl Iterator<Item = (&[u32], u8)> {
+        self.parts.iter().map(|part| (part.channels.as_slice(), part.bits))
+    }
+
+    /// The expected squared error of the MSE stage for a unit vector, as solved by the
+    /// codebook, when the quantizer is a single part; `None` for fractional widths or `Prod` at
+    /// one bit.
+    pub fn theoretical_distortion(&self) -> Option<f64> {
+        match self.parts.as_slice() {
+            [part] => part.codebook.as_ref().map(|codebook| codebook.distortion()),
+            _ => None,
+        }
+    }
+
+    /// Encodes `vector` (`dim` finite values) into `out` (`code_len` bytes).
+    pub fn encode(&self, vector: &[f32], out: &mut [u8]) -> Result<(), Error> {
+        self.check_vector(vector, 0)?;
+        self.encode_checked(vector, out);
+        Ok(())
+    }
+
+    /// Encodes row-major `vectors` (a multiple of `dim` values) in parallel; the codes are the
+    /// same bytes whatever the thread count. An error names the first bad row.
+    pub fn encode_batch(&self, vectors: &[f32]) -> Result<Vec<u8>, Error> {
+        use rayon::prelude::*;
+        if !vectors.len().is_multiple_of(self.dim()) {
+            return Err(Error::DimensionMismatch { expected: self.dim(), found: vectors.len() % self.dim() });
+        }
+        for (row, vector) in vectors.chunks_exact(self.dim()).enumerate() {
+            self.check_vector(vector, row)?;
+        }
+        let mut codes = vec![0u8; vectors.len() / self.dim() * self.code_len];
+        codes
+            .par_chunks_exact_mut(self.code_len)
+            .zip(vectors.par_chunks_exact(self.dim()))
+            .with_min_len(64)
+            .for_each(|(out, vector)| self.encode_checked(vector, out));
+        Ok(codes)
+    }
+
+    /// Reconstructs the vector whose inner products are this code's estimates (for `Mse`, the
+    /// least-squares reconstruction; for the others, the unbiased estimator).
+    pub fn decode(&self, code: &[u8], out: &mut [f32]) {
+        assert_eq!(code.len(), self.code_len);
+        assert_eq!(out.len(), self.dim());
+        for part in &self.parts {
+            let scalars = self.scalars(part, code);
+            let mut y = vec![0.0f32; part.dim()];
+            if part.mse_bits > 0 {
+                let mut indices = vec![0u8; part.dim()];
+                self.unpack_indices(part, code, &mut indices);
+                for (value, &index) in y.iter_mut().zip(&indices) {
+                    *value = part.centroids[usize::from(index)];
+                }
+            }
+            let weight = match self.config.variant {
+                Variant::MseUnbiased => scalars.norm * scalars.aux,
+                _ => scalars.norm,
+            };
+            y.iter_mut().for_each(|value| *value *= weight);
+            if let Some(sketch) = &part.sketch {
+                let signs = &code[part.signs_offset(self.config.variant)..][..part.dim().div_ceil(8)];
+                let lift = sketch.lift(signs);
+                let factor = scalars.norm * sketch.scale() * scalars.aux;
+                y.iter_mut().zip(lift).for_each(|(value, l)| *value += factor * l);
+            }
+            part.rotation.apply_inverse(&mut y);
+            for (&channel, value) in part.channels.iter().zip(y) {
+                out[channel as usize] = value;
+            }
+        }
+    }
+
+    pub(crate) fn scalars(&self, part: &Part, code: &[u8]) -> PartScalars {
+        let read = |at: usize| f32::from_le_bytes(code[at..at + 4].try_into().expect("four bytes"));
+        let norm = read(part.offset);
+        let aux = if self.config.variant.has_aux() { read(part.offset + 4) } else { 0.0 };
+        PartScalars { norm, aux }
+    }
+
+    pub(crate) fn unpack_indices(&self, part: &Part, code: &[u8], out: &mut [u8]) {
+        let start = part.indices_offset(self.config.variant);
+        pack::unpack(&code[start..start + part.indices_len()], part.mse_bits, out);
+    }
+
+    pub(crate) fn check_vector(&self, vector: &[f32], row: usize) -> Result<(), Error> {
+        if vector.len() != self.dim() {
+            return Err(Error::DimensionMismatch { expected: self.dim(), found: vector.len() });
+        }
+        match vector.iter().position(|v| !v.is_finite()) {
+            Some(column) => Err(Error::NonFinite { row, column, value: vector[column] }),
+            None => Ok(()),
+        }
+    }
+
+    fn encode_checked(&self, vector: &[f32], out: &mut [u8]) {
+        debug_assert_eq!(out.len(), self.code_len);
+        let variant = self.config.variant;
+        for part in &self.parts {
+            let mut y: Vec<f32> = part.channels.iter().map(|&c| vector[c as usize]).collect();
+            let norm = y.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                y.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
+            }
+            part.rotation.apply(&mut y);
+            let indices: Vec<u8> = if part.mse_bits > 0 {
+                y.iter().map(|&v| part.boundaries.partition_point(|&edge| edge < v) as u8).collect()
+            } else {
+                vec![0; part.dim()]
+            };
+            let reconstruction =
+                |j: usize| if part.mse_bits > 0 { part.centroids[usize::from(indices[j])] } else { 0.0 };
+            let aux = match variant {
+                Variant::Mse => 0.0,
+                Variant::MseUnbiased => {
+                    let dot: f64 = (0..part.dim()).map(|j| f64::from(y[j]) * f64::from(reconstruction(j))).sum();
+                    if norm > 0.0 && dot > 0.0 { (1.0 / dot) as f32 } else { 0.0 }
+                }
+                Variant::Prod => {
+                    let residual: Vec<f32> = if norm > 0.0 {
+                        (0..part.dim()).map(|j| y[j] - reconstruction(j)).collect()
+                    } else {
+                        vec![0.0; part.dim()]
+                    };
+                    let signs = &mut out[part.signs_offset(variant)..][..part.dim().div_ceil(8)];
+                    part.sketch.as_ref().expect("prod parts have a sketch").signs(&residual, signs);
+                    residual.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt() as f32
+                }
+            };
+            out[part.offset..part.offset + 4].copy_from_slice(&(norm as f32).to_le_bytes());
+            if variant.has_aux() {
+                out[part.offset + 4..part.offset + 8].copy_from_slice(&aux.to_le_bytes());
+            }
+            if part.mse_bits > 0 {
+                let start = part.indices_offset(variant);
+                pack::pack(&indices, part.mse_bits, &mut out[start..start + part.indices_len()]);
+            }
+        }
+    }
+}
+
+impl Part {
+    fn new(config: &Config, index: u64, channels: Vec<u32>, bits: u8, offset: usize) -> Part {
+        let seed = SplitMix64::stream(config.seed, PART_STREAM + index).next_u64();
+        let dim = channels.len();
+        let mse_bits = if config.variant == Variant::Prod { bits - 1 } else { bits };
+        let codebook = (mse_bits > 0).then(|| Codebook::sphere(dim, mse_bits));
+        let centroids = codebook.as_ref().map_or_else(Vec::new, |codebook| codebook.scaled_centroids(dim));
+        let boundaries = centroids.windows(2).map(|pair| (pair[0] + pair[1]) * 0.5).collect();
+        Part {
+            channels,
+            bits,
+            mse_bits,
+            rotation: Rotation::new(config.rotation, dim, seed),
+            centroids,
+            boundaries,
+            codebook,
+            sketch: (config.variant == Variant::Prod).then(|| Sketch::new(dim, seed)),
+            offset,
+        }
+    }
+}

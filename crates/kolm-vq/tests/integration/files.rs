@@ -1,0 +1,94 @@
+//! `.kvq` files: round trips, golden bytes that pin the algorithm, and damage detection.
+
+use kolm_vq::{Config, Error, Index, Quantizer, RotationKind, SearchParams, Variant, read_index, write_index};
+
+use crate::gaussian_vectors;
+
+fn sample_index(config: Config) -> Index {
+    let base = gaussian_vectors(70, config.dim(), 3);
+    let mut index = Index::new(Quantizer::new(config.outliers_from(&base)).unwrap());
+    index.add(&base).unwrap();
+    index
+}
+
+fn to_bytes(index: &Index) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_index(index, &mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn indexes_round_trip_through_files() {
+    for variant in Variant::ALL {
+        for rotation in [RotationKind::Hadamard, RotationKind::Haar] {
+            for bits in [1.0, 2.5, 4.0, 7.0] {
+                let index = sample_index(Config::new(40, bits).variant(variant).rotation(rotation).seed(99));
+                let back = read_index(to_bytes(&index).as_slice()).unwrap();
+                assert_eq!(back.codes(), index.codes());
+                assert_eq!(back.quantizer().config(), index.quantizer().config());
+                let query = gaussian_vectors(1, 40, 8);
+                let params = SearchParams::top(5);
+                assert_eq!(back.search(&query, &params).unwrap(), index.search(&query, &params).unwrap());
+            }
+        }
+    }
+}
+
+/// The exact bytes of small indexes: any change to the PRNG, rotation, codebooks, QJL matrix
+/// or layout changes them, and needs a new algorithm or format version. Rewrite with
+/// `KOLM_VQ_BLESS=1 cargo test` only for such a versioned change.
+#[test]
+fn golden_files_pin_the_codes() {
+    let cases = [
+        ("d40-b2-mse.kvq", Config::new(40, 2.0).variant(Variant::Mse)),
+        ("d40-b2.5-mse-unbiased.kvq", Config::new(40, 2.5)),
+        ("d40-b3-prod.kvq", Config::new(40, 3.0).variant(Variant::Prod)),
+        ("d40-b4-haar.kvq", Config::new(40, 4.0).rotation(RotationKind::Haar)),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kvq");
+    for (name, config) in cases {
+        let bytes = to_bytes(&sample_index(config));
+        let path = dir.join(name);
+        if std::env::var_os("KOLM_VQ_BLESS").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let golden = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(bytes == golden, "{name}: the codes changed");
+    }
+}
+
+#[test]
+fn every_damaged_byte_and_every_truncation_is_detected() {
+    let bytes = to_bytes(&sample_index(Config::new(12, 2.5).variant(Variant::Prod)));
+    for at in 0..bytes.len() {
+        for bit in [0, 3, 7] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1 << bit;
+            assert!(read_index(damaged.as_slice()).is_err(), "flip of bit {bit} at byte {at} not detected");
+        }
+    }
+    for length in 0..bytes.len() {
+        let error = read_index(&bytes[..length]).unwrap_err();
+        assert!(matches!(error, Error::Corrupt(_) | Error::NotKvq), "cut at {length}: {error}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(read_index(longer.as_slice()).unwrap_err().to_string().contains("after the end"));
+    assert!(matches!(
+        read_index(&b"PK\x03\x04 not an index at all......................................."[..]),
+        Err(Error::NotKvq)
+    ));
+}
+
+/// A header claiming 2⁶⁰ codes (with a valid header check) fails when the data runs out,
+/// without reserving memory for the claim.
+#[test]
+fn huge_claims_fail_without_allocating() {
+    let mut bytes = to_bytes(&sample_index(Config::new(12, 2.0)));
+    bytes[20..28].copy_from_slice(&(1u64 << 60).to_le_bytes());
+    let check = xxhash_rust::xxh64::xxh64(&bytes[..56], 0);
+    bytes[56..64].copy_from_slice(&check.to_le_bytes());
+    let error = read_index(bytes.as_slice()).unwrap_err().to_string();
+    assert!(error.contains("truncated") || error.contains("impossibly"), "{error}");
+}

@@ -1,0 +1,33 @@
+//! Integration tests of `kolm-vq`: the theory the quantizers must reproduce, search on real
+//! embeddings, determinism, and `.kvq` files under damage. One binary, one module per theme.
+
+mod files;
+mod search;
+mod theory;
+
+use kolm_vq::prng::SplitMix64;
+
+/// `rows` vectors of `dim` independent standard normal coordinates, from `seed`.
+pub fn gaussian_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
+    let mut rng = SplitMix64::new(seed);
+    (0..rows * dim).map(|_| rng.normal() as f32).collect()
+}
+
+/// `rows` uniformly random unit vectors.
+pub fn unit_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
+    let mut vectors = gaussian_vectors(rows, dim, seed);
+    for row in vectors.chunks_exact_mut(dim) {
+        let norm = row.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>().sqrt();
+        row.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
+    }
+    vectors
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum()
+}
+
+/// A file of the repository's `testdata/vectors`.
+pub fn testdata(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors").join(name)
+}
