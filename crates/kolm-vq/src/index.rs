@@ -242,29 +242,20 @@ impl Index {
             Metric::InnerProduct => estimate,
             Metric::L2 => 2.0 * estimate - self.squared_norms[id],
         };
-        let mut candidates: Vec<(f32, u32)> = if self.segments.is_empty() {
-            (0..self.len)
-                .map(|id| (rank_score(id, prepared.exact(&self.quantizer, self.code(id))), id as u32))
-                .collect()
+        let exact_score = |id: u32| rank_score(id as usize, prepared.exact(&self.quantizer, self.code(id as usize)));
+        let candidates = if self.segments.is_empty() {
+            let mut best = Best::new(k);
+            (0..self.len as u32).for_each(|id| best.offer(exact_score(id), id));
+            best.into_sorted()
         } else {
-            let approximate = self.scan(&prepared, params.kernel);
-            let mut order: Vec<(f32, u32)> = approximate
-                .into_iter()
-                .enumerate()
-                .map(|(id, estimate)| (rank_score(id, estimate), id as u32))
-                .collect();
-            let keep = (k + 16).min(order.len());
-            if keep < order.len() {
-                order.select_nth_unstable_by(keep - 1, better_first);
-                order.truncate(keep);
-            }
-            order
-                .into_iter()
-                .map(|(_, id)| (rank_score(id as usize, prepared.exact(&self.quantizer, self.code(id as usize))), id))
-                .collect()
+            let mut best = Best::new(k + 16);
+            self.scan(&prepared, params.kernel, |id, estimate| best.offer(rank_score(id as usize, estimate), id));
+            let mut reranked: Vec<(f32, u32)> =
+                best.into_sorted().into_iter().map(|(_, id)| (exact_score(id), id)).collect();
+            reranked.sort_unstable_by(better_first);
+            reranked.truncate(k);
+            reranked
         };
-        candidates.sort_unstable_by(better_first);
-        candidates.truncate(k);
         candidates
             .into_iter()
             .map(|(score, id)| Neighbor {
@@ -277,23 +268,67 @@ impl Index {
             .collect()
     }
 
-    /// Approximate estimates for every vector from the transposed codes.
-    fn scan(&self, prepared: &PreparedQuery, kernel: Kernel) -> Vec<f32> {
+    /// Passes the approximate estimate of every vector, in id order, to `visit`.
+    fn scan(&self, prepared: &PreparedQuery, kernel: Kernel, mut visit: impl FnMut(u32, f32)) {
         let tables: Vec<QuantizedTables> =
             self.segments.iter().map(|segment| segment.tables(&self.quantizer.parts[segment.part], prepared)).collect();
-        let mut estimates = vec![0.0f32; self.len];
         let mut sums = [0u32; BLOCK];
-        for (block, chunk) in estimates.chunks_mut(BLOCK).enumerate() {
+        for block in 0..self.len.div_ceil(BLOCK) {
+            let mut estimates = [0.0f32; BLOCK];
             for (segment, tables) in self.segments.iter().zip(&tables) {
                 let bytes = segment.units * 16;
                 kernel.block_sums(&tables.entries, &segment.blocks[block * bytes..(block + 1) * bytes], &mut sums);
-                let weights = &segment.weights[block * BLOCK..];
-                for ((estimate, &sum), &weight) in chunk.iter_mut().zip(&sums).zip(weights) {
+                let weights = &segment.weights[block * BLOCK..(block + 1) * BLOCK];
+                for ((estimate, &sum), &weight) in estimates.iter_mut().zip(&sums).zip(weights) {
                     *estimate += weight * (tables.step * sum as f32 + tables.offset);
                 }
             }
+            let first = block * BLOCK;
+            for (offset, &estimate) in estimates.iter().enumerate().take(self.len - first) {
+                visit((first + offset) as u32, estimate);
+            }
         }
-        estimates
+    }
+}
+
+/// The best `(score, id)` pairs offered, in increasing id order, under [`better_first`].
+///
+/// Pairs are buffered up to twice the capacity, then cut back to the best `capacity`; the
+/// worst score kept becomes a floor that later pairs must beat outright (a later pair with an
+/// equal score has a larger id, so it loses the tie). The result is exactly the best
+/// `capacity` pairs, whatever the order of the buffer.
+struct Best {
+    capacity: usize,
+    pairs: Vec<(f32, u32)>,
+    floor: f32,
+}
+
+impl Best {
+    fn new(capacity: usize) -> Best {
+        Best { capacity, pairs: Vec::with_capacity(2 * capacity), floor: f32::NEG_INFINITY }
+    }
+
+    #[inline]
+    fn offer(&mut self, score: f32, id: u32) {
+        if score > self.floor {
+            self.pairs.push((score, id));
+            if self.pairs.len() == 2 * self.capacity {
+                self.cut();
+            }
+        }
+    }
+
+    #[cold]
+    fn cut(&mut self) {
+        self.pairs.select_nth_unstable_by(self.capacity - 1, better_first);
+        self.pairs.truncate(self.capacity);
+        self.floor = self.pairs[self.capacity - 1].0;
+    }
+
+    fn into_sorted(mut self) -> Vec<(f32, u32)> {
+        self.pairs.sort_unstable_by(better_first);
+        self.pairs.truncate(self.capacity);
+        self.pairs
     }
 }
 

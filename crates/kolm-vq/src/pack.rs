@@ -28,6 +28,16 @@ pub fn pack(indices: &[u8], bits: u8, out: &mut [u8]) {
 pub fn unpack(packed: &[u8], bits: u8, out: &mut [u8]) {
     debug_assert_eq!(packed.len(), packed_len(out.len(), bits));
     let mask = (1u16 << bits) - 1;
+    if 8 % bits == 0 {
+        // Whole indices per byte: no index straddles two bytes.
+        let per_byte = usize::from(8 / bits);
+        for (chunk, &byte) in out.chunks_mut(per_byte).zip(packed) {
+            for (slot, index) in chunk.iter_mut().enumerate() {
+                *index = (u16::from(byte) >> (slot * usize::from(bits)) & mask) as u8;
+            }
+        }
+        return;
+    }
     let mut bit = 0usize;
     for index in out.iter_mut() {
         let low = u16::from(packed[bit / 8]);

@@ -6,7 +6,9 @@
 //! blocks of [`BLOCK`] vectors: for each unit, 16 bytes whose low nibbles belong to vectors
 //! 0–15 of the block and high nibbles to vectors 16–31. One AVX2 `vpshufb` then looks up 32
 //! nibbles of two units at once (a unit's table in each 128-bit lane), sums go into 16-bit
-//! lanes, and every 256 steps they are widened into 32-bit totals before they can overflow.
+//! lanes (FAISS's trick: bytes added in pairs, odd bytes once more on their own, so no
+//! unpacking), and every 256 steps they are widened into 32-bit totals before they can
+//! overflow.
 //! The scalar kernel computes the same integer sums one entry at a time, so both give the same
 //! totals bit for bit, and search gives the same ranking on every CPU.
 
@@ -76,14 +78,17 @@ mod avx2 {
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn block_sums(tables: &[u8], block: &[u8], sums: &mut [u32; super::BLOCK]) {
         let low_nibbles = _mm256_set1_epi8(0x0f);
-        let zero = _mm256_setzero_si256();
+        // Per 32-bit total: vectors 0, 2, …, 14; 1, 3, …, 15; 16, 18, …, 30; 17, 19, …, 31.
         let mut totals = [_mm256_setzero_si256(); 4];
         for (table_chunk, block_chunk) in
             tables.chunks(32 * STEPS_BEFORE_WIDENING).zip(block.chunks(32 * STEPS_BEFORE_WIDENING))
         {
-            // Lane 0 of each accumulator holds the even unit's sums, lane 1 the odd unit's;
-            // accumulators 0–3 hold vectors 0–7, 8–15, 16–23 and 24–31.
-            let mut partial = [_mm256_setzero_si256(); 4];
+            // The looked-up bytes are added as 16-bit lanes without unpacking (the shuffle
+            // port is the bottleneck): `mixed` gathers even byte + 256 × odd byte, wrapping,
+            // and `odd` the odd bytes alone, so even = mixed − 256·odd, exact modulo 2¹⁶.
+            // Lane 0 of each register holds the even unit of a pair, lane 1 the odd unit.
+            let (mut mixed_low, mut odd_low) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+            let (mut mixed_high, mut odd_high) = (_mm256_setzero_si256(), _mm256_setzero_si256());
             for (table, bytes) in table_chunk.chunks_exact(32).zip(block_chunk.chunks_exact(32)) {
                 // SAFETY: both slices are 32 bytes long; unaligned loads are allowed.
                 let (lut, codes) = unsafe {
@@ -94,20 +99,33 @@ mod avx2 {
                 };
                 let low = _mm256_shuffle_epi8(lut, _mm256_and_si256(codes, low_nibbles));
                 let high = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(codes, 4), low_nibbles));
-                partial[0] = _mm256_add_epi16(partial[0], _mm256_unpacklo_epi8(low, zero));
-                partial[1] = _mm256_add_epi16(partial[1], _mm256_unpackhi_epi8(low, zero));
-                partial[2] = _mm256_add_epi16(partial[2], _mm256_unpacklo_epi8(high, zero));
-                partial[3] = _mm256_add_epi16(partial[3], _mm256_unpackhi_epi8(high, zero));
+                mixed_low = _mm256_add_epi16(mixed_low, low);
+                odd_low = _mm256_add_epi16(odd_low, _mm256_srli_epi16(low, 8));
+                mixed_high = _mm256_add_epi16(mixed_high, high);
+                odd_high = _mm256_add_epi16(odd_high, _mm256_srli_epi16(high, 8));
             }
-            for (total, part) in totals.iter_mut().zip(partial) {
-                let even = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(part));
-                let odd = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(part, 1));
-                *total = _mm256_add_epi32(*total, _mm256_add_epi32(even, odd));
+            let parts = [
+                _mm256_sub_epi16(mixed_low, _mm256_slli_epi16(odd_low, 8)),
+                odd_low,
+                _mm256_sub_epi16(mixed_high, _mm256_slli_epi16(odd_high, 8)),
+                odd_high,
+            ];
+            for (total, part) in totals.iter_mut().zip(parts) {
+                let even_unit = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(part));
+                let odd_unit = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(part, 1));
+                *total = _mm256_add_epi32(*total, _mm256_add_epi32(even_unit, odd_unit));
             }
         }
-        for (group, total) in totals.iter().enumerate() {
-            // SAFETY: `sums` has 32 entries; group·8 + 8 ≤ 32.
-            unsafe { _mm256_storeu_si256(sums.as_mut_ptr().add(group * 8).cast::<__m256i>(), *total) };
+        let mut lanes = [[0u32; 8]; 4];
+        for (lane, total) in lanes.iter_mut().zip(totals) {
+            // SAFETY: each `lane` holds eight u32.
+            unsafe { _mm256_storeu_si256(lane.as_mut_ptr().cast::<__m256i>(), total) };
+        }
+        for j in 0..8 {
+            sums[2 * j] = lanes[0][j];
+            sums[2 * j + 1] = lanes[1][j];
+            sums[16 + 2 * j] = lanes[2][j];
+            sums[17 + 2 * j] = lanes[3][j];
         }
     }
 }
