@@ -50,6 +50,26 @@ pub use quantizer::{Config, Quantizer, Variant};
 pub use rotation::RotationKind;
 pub use scan::Kernel;
 
+/// The dot product in a fixed order of `f32` operations: eight running sums (element `i`
+/// goes to sum `i mod 8`), combined pairwise. The order is part of the format (it decides QJL
+/// signs and Haar rotations), and eight independent sums let the compiler use SIMD registers
+/// without changing a single bit of the result.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut sums = [0.0f32; 8];
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..8 {
+            sums[lane] += x[lane] * y[lane];
+        }
+    }
+    for (lane, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
+        sums[lane] += x * y;
+    }
+    ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+}
+
 /// Everything that can go wrong in `kolm-vq`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -37,7 +37,7 @@ impl Sketch {
 
     /// `S·v`.
     pub fn project(&self, v: &[f32]) -> Vec<f32> {
-        self.matrix.chunks_exact(self.dim).map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
+        self.matrix.chunks_exact(self.dim).map(|row| crate::dot(row, v)).collect()
     }
 
     /// The signs of `S·r` packed one bit per row (1 for `+1`), least significant bit first.

@@ -175,8 +175,7 @@ fn walsh_hadamard(x: &mut [f32]) {
 
 /// `x ← (I − 2uuᵀ)·x` for a unit vector `u`.
 fn reflect(x: &mut [f32], u: &[f32]) {
-    let dot: f32 = x.iter().zip(u).map(|(a, b)| a * b).sum();
-    let twice = 2.0 * dot;
+    let twice = 2.0 * crate::dot(x, u);
     x.iter_mut().zip(u).for_each(|(value, &component)| *value -= twice * component);
 }
 
