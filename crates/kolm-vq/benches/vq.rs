@@ -1,0 +1,51 @@
+//! Criterion benchmarks of kolm-vq's hot paths: encoding (rotation, quantization, the QJL
+//! sketch) and search (table building, the scan kernels, reranking), on seeded Gaussian
+//! vectors in 384 dimensions (the width of MiniLM embeddings).
+//!
+//! `cargo bench -p kolm-vq`
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use kolm_vq::prng::SplitMix64;
+use kolm_vq::{Config, Index, Kernel, Quantizer, SearchParams, Variant};
+
+const DIM: usize = 384;
+
+fn vectors(rows: usize, seed: u64) -> Vec<f32> {
+    let mut rng = SplitMix64::new(seed);
+    (0..rows * DIM).map(|_| rng.normal() as f32).collect()
+}
+
+fn encode(c: &mut Criterion) {
+    let data = vectors(1000, 1);
+    let mut group = c.benchmark_group("encode");
+    group.throughput(Throughput::Elements(1000));
+    for (bits, variant) in [(2.0, Variant::MseUnbiased), (4.0, Variant::MseUnbiased), (4.0, Variant::Prod)] {
+        let quantizer = Quantizer::new(Config::new(DIM, bits).variant(variant)).unwrap();
+        let name = format!("{bits}b-{}", variant.name());
+        group.bench_function(BenchmarkId::new("d384", name), |b| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            b.iter(|| pool.install(|| quantizer.encode_batch(&data).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+fn search(c: &mut Criterion) {
+    let base = vectors(50_000, 2);
+    let query = vectors(1, 3);
+    let mut group = c.benchmark_group("search-50k");
+    for bits in [2.0, 4.0] {
+        let mut index = Index::new(Quantizer::new(Config::new(DIM, bits)).unwrap());
+        index.add(&base).unwrap();
+        for kernel in [Kernel::Scalar, Kernel::detect()] {
+            let params = SearchParams::top(64).kernel(kernel);
+            group.bench_function(BenchmarkId::new(format!("{bits}b"), format!("{kernel:?}")), |b| {
+                b.iter(|| index.search(&query, &params).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, encode, search);
+criterion_main!(benches);
