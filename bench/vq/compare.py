@@ -25,13 +25,19 @@ the report and the others go on):
 * RaBitQ (rabitqlib, its authors' library): IvfIndex with a single cluster whose centroid is the
   base mean, nbits = b total bits per dimension (1 sign bit + b - 1 extra bits), exact code search
   (fast_quantization=False), nprobe = 1, the library's automatic FastScan precision. Its rotation
-  needs d >= 64, so smaller d is zero-padded to 64.
+  is random per build (no seed parameter) and needs d >= 64, so smaller d is zero-padded to 64.
 * turbovec: TurboQuantIndex at b bits, default settings (no TQ+ calibration; the library has no
   seed parameter, its rotation is fixed by the dimension). It needs d to be a multiple of 8, so
   other dimensions are zero-padded. Zero padding keeps every inner product and norm.
 
+Recall depends on the random rotation a little (about +-0.01 at R@1@1 on 50,000 MiniLM
+vectors), so tools whose rotation is random are measured --repeats times and their recall
+averaged: RaBitQ (a new rotation per build, no seed) and kolm (seeds 42, 43, ...). FAISS PQ
+(seeded k-means) and turbovec (a rotation fixed by the dimension) are deterministic: one build.
+
 With --kolm PATH it also runs, for each b,
-    PATH vq eval BASE.npy QUERIES.npy --gt GT.npy -b B --variant mse,mse-unbiased,prod -T 1 --json
+    PATH vq eval BASE.npy QUERIES.npy --gt GT.npy -b B --variant mse,mse-unbiased,prod
+         --seeds REPEATS -T 1 --json
 and adds the rows it reports. Writes PREFIX.json (everything, with the machine and package
 versions) and PREFIX.md (one table per data set). Set up the peers with bench/vq/setup.sh and run
 this file with that venv's python.
@@ -167,14 +173,21 @@ class Index:
     config: dict
 
 
-def evaluate(tool, build, ds, bits):
-    index = build(ds, bits)
-    times, ids = [], None
-    for _ in range(QUERY_RUNS):
-        start = time.perf_counter()
-        ids = index.search(ds.queries, SEARCH_K)
-        times.append(time.perf_counter() - start)
-    at_k, r10 = recall_metrics(np.asarray(ids, dtype=np.int64), ds.gt)
+def evaluate(tool, build, ds, bits, builds):
+    """One row: recall averaged over `builds` independent builds (for peers whose rotation is
+    random per build), times the median over builds and query runs."""
+    at_k_runs, r10_runs, encodes, times = [], [], [], []
+    for _ in range(builds):
+        index = build(ds, bits)
+        encodes.append(index.encode_seconds)
+        ids = None
+        for _ in range(QUERY_RUNS):
+            start = time.perf_counter()
+            ids = index.search(ds.queries, SEARCH_K)
+            times.append(time.perf_counter() - start)
+        at_k, r10 = recall_metrics(np.asarray(ids, dtype=np.int64), ds.gt)
+        at_k_runs.append(at_k)
+        r10_runs.append(r10)
     return {
         "tool": tool,
         "variant": index.variant,
@@ -182,9 +195,11 @@ def evaluate(tool, build, ds, bits):
         "bits_per_dim": index.bits_per_dim,
         "code_bytes_per_vector": index.index_bytes / len(ds.base),
         "index_bytes": index.index_bytes,
-        "recall_at_1_at_k": at_k,
-        "recall_10_at_10": r10,
-        "encode_seconds": index.encode_seconds,
+        "builds": builds,
+        "recall_at_1_at_k": {k: statistics.fmean(run[k] for run in at_k_runs) for k in at_k_runs[0]},
+        "recall_at_1_at_1_per_build": [run["1"] for run in at_k_runs],
+        "recall_10_at_10": statistics.fmean(r10_runs),
+        "encode_seconds": statistics.median(encodes),
         "query_ms_per_query": statistics.median(times) / len(ds.queries) * 1000,
         "query_seconds_runs": times,
         "config": index.config,
@@ -264,6 +279,8 @@ def rabitq(ds, bits):
         "centroid": "mean of the base vectors (what one-cluster k-means gives)",
         "bits": f"{bits} total bits per dimension: 1 sign bit + {bits - 1} extra bits",
         "build": "fast_quantization=False (per-vector code search), num_threads=1",
+        "seed": "none: the Python API takes no seed and draws a new random rotation per "
+                "build, so recall moves a little from run to run",
         "search": "nprobe=1, high_accuracy=None (library picks: HACC at 4-9 bits, "
                   "standard FastScan at 1-3), num_threads=1",
     }
@@ -313,18 +330,19 @@ def turbovec(ds, bits):
     )
 
 
-PEERS = (("FAISS PQ", faiss_pq), ("RaBitQ", rabitq), ("turbovec", turbovec))
+# (name, builder, whether its codes depend on a random draw made per build)
+PEERS = (("FAISS PQ", faiss_pq, False), ("RaBitQ", rabitq, True), ("turbovec", turbovec, False))
 
 
 # ------------------------------------------------------------------------------------------------
 # kolm
 
 
-def run_kolm(kolm, ds, bits):
+def run_kolm(kolm, ds, bits, seeds):
     """Rows from `kolm vq eval --json` (fields it leaves out show as "–"), or one error row."""
     command = [kolm, "vq", "eval", str(ds.files["base"]), str(ds.files["queries"]),
                "--gt", str(ds.files["gt"]), "-b", str(bits), "--variant", KOLM_VARIANTS,
-               "-T", "1", "--json"]
+               "--seeds", str(seeds), "-T", "1", "--json"]
     log(" ".join(command))
     done = subprocess.run(command, capture_output=True, text=True)
     try:
@@ -340,7 +358,8 @@ def run_kolm(kolm, ds, bits):
     for result in report.get("results", []):
         # Everything kolm reports is kept; its "bits" is the rate it reached at -b bits.
         row = {key: value for key, value in result.items() if key != "bits"}
-        row.update(tool="kolm", bits=bits, bits_per_dim=result.get("bits"), command=command)
+        row.update(tool="kolm", bits=bits, bits_per_dim=result.get("bits"), builds=report.get("seeds"),
+                   command=command)
         if reported != shape:
             row["warning"] = f"kolm reports (n, d, queries) = {reported}, expected {shape}"
         rows.append(row)
@@ -404,9 +423,9 @@ def reference(rows, tool, bits, key):
 def table(rows):
     ks = " | ".join(f"R@1@{k}" for k in RECALL_KS)
     lines = [
-        f"| tool | variant | bits | bits/dim | bytes/vector | {ks} | R@10@10 | encode s | "
+        f"| tool | variant | bits | bits/dim | bytes/vector | builds | {ks} | R@10@10 | encode s | "
         "encode speed-up vs FAISS PQ | query ms/query | query time vs turbovec |",
-        "|---|---|---|---|---|" + "---|" * len(RECALL_KS) + "---|---|---|---|---|",
+        "|---|---|---|---|---|---|" + "---|" * len(RECALL_KS) + "---|---|---|---|---|",
     ]
     for row in rows:
         if "error" in row:
@@ -418,7 +437,7 @@ def table(rows):
         lines.append(
             f"| {row['tool']} | {row.get('variant') or '–'} | {row['bits']} "
             f"| {fmt(row.get('bits_per_dim'), '.3g')} "
-            f"| {fmt(row.get('code_bytes_per_vector'), '.1f')} "
+            f"| {fmt(row.get('code_bytes_per_vector'), '.1f')} | {row.get('builds') or '–'} "
             f"| {recalls} | {fmt(row.get('recall_10_at_10'), '.3f')} "
             f"| {fmt(row.get('encode_seconds'), '.3f')} "
             f"| {fmt(ratio(encode_ref, row.get('encode_seconds')), '.2f')} "
@@ -433,7 +452,9 @@ length and the score is the inner product; sets that are not unit length are L2-
 exact top-100 recomputed in float64. Each tool encodes every base vector at b bits per dimension
 (b = 2, 4) and answers every float32 query with its top 64. R@1@k is the fraction of queries whose
 true nearest neighbour is among the first k answers; R@10@10 the mean share of the true top 10 among
-the first 10 answers. Everything runs on one thread, on the same machine, in the same run. Encode s:
+the first 10 answers. RaBitQ (a random rotation per build) and kolm (seeds 42, 43, ...) are
+averaged over several builds, as the row's "builds" says; FAISS PQ and turbovec are deterministic.
+Everything runs on one thread, on the same machine, in the same run. Encode s:
 from float vectors to a searchable index, training included. Query ms/query: all queries in one
 batch call with k = 64, median of 3 runs, over the number of queries. Bytes/vector: index size over
 n, including fixed parts such as codebooks (for kolm: as kolm reports it). Bits/dim: code bits per
@@ -502,6 +523,9 @@ def parse_args():
                         help="folder for the normalised arrays and recomputed ground truth")
     parser.add_argument("--bits", default="2,4", help="comma-separated bits per dimension")
     parser.add_argument("--kolm", help="path to the kolm binary; adds `kolm vq eval` rows")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="builds averaged for tools whose rotation is random: RaBitQ "
+                             "(a new draw per build) and kolm (seeds 42, 43, ...)")
     parser.add_argument("--out", default="vq-compare",
                         help="output prefix: writes PREFIX.json and PREFIX.md")
     return parser.parse_args()
@@ -526,15 +550,15 @@ def main():
         log(f"{name}: base {ds.base.shape}, queries {ds.queries.shape}")
         rows = []
         for bits in bits_list:
-            for tool, build in PEERS:
+            for tool, build, randomized in PEERS:
                 log(f"{name}, {bits} bits: {tool}")
                 try:
-                    rows.append(evaluate(tool, build, ds, bits))
+                    rows.append(evaluate(tool, build, ds, bits, args.repeats if randomized else 1))
                 except Exception as error:  # a peer that fails must not stop the others
                     log(f"{tool} failed: {error!r}")
                     rows.append({"tool": tool, "bits": bits, "error": repr(error)})
             if args.kolm:
-                rows += run_kolm(args.kolm, ds, bits)
+                rows += run_kolm(args.kolm, ds, bits, args.repeats)
         report["datasets"].append({
             "name": name,
             "base_shape": list(ds.base.shape),

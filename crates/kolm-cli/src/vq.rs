@@ -178,8 +178,10 @@ fn info(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// One evaluated configuration.
+/// One evaluated configuration (the mean over seeds).
 struct Evaluation {
+    /// Recall@1@1 of each seed's run.
+    recall_at_1_per_seed: Vec<f64>,
     variant: &'static str,
     bits: f64,
     code_bytes: usize,
@@ -223,23 +225,27 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
     let mut evaluations = Vec::new();
     for &bits in &args.bits {
         for variant in &args.variant.0 {
-            let config = Config::new(base.cols, bits)
-                .variant(variant.library())
-                .rotation(rotation(args.rotation))
-                .seed(args.seed)
-                .outliers_from(&base.data);
-            let quantizer = Quantizer::new(config)?;
-            let label = format!("{} bits {}", bits, variant.library().name());
-            let progress = Progress::new(!args.quiet && !args.json, &label, Some((base.data.len() * 4) as u64));
-            let started = Instant::now();
-            let index = build_index(quantizer, &base, &progress)?;
-            let encode_seconds = started.elapsed().as_secs_f64();
-            drop(progress);
-            let params = SearchParams::top(depth).metric(args.metric.library());
-            let started = Instant::now();
-            let results = index.search_batch(&queries.data, &params)?;
-            let query_ms = started.elapsed().as_secs_f64() * 1e3 * threads as f64 / queries.rows as f64;
-            evaluations.push(measure(&index, &base, &queries, &truth, &results, bits, encode_seconds, query_ms));
+            let mut runs = Vec::with_capacity(args.seeds as usize);
+            for seed in (0..args.seeds).map(|offset| args.seed.wrapping_add(offset)) {
+                let config = Config::new(base.cols, bits)
+                    .variant(variant.library())
+                    .rotation(rotation(args.rotation))
+                    .seed(seed)
+                    .outliers_from(&base.data);
+                let quantizer = Quantizer::new(config)?;
+                let label = format!("{} bits {} seed {seed}", bits, variant.library().name());
+                let progress = Progress::new(!args.quiet && !args.json, &label, Some((base.data.len() * 4) as u64));
+                let started = Instant::now();
+                let index = build_index(quantizer, &base, &progress)?;
+                let encode_seconds = started.elapsed().as_secs_f64();
+                drop(progress);
+                let params = SearchParams::top(depth).metric(args.metric.library());
+                let started = Instant::now();
+                let results = index.search_batch(&queries.data, &params)?;
+                let query_ms = started.elapsed().as_secs_f64() * 1e3 * threads as f64 / queries.rows as f64;
+                runs.push(measure(&index, &base, &queries, &truth, &results, bits, encode_seconds, query_ms));
+            }
+            evaluations.push(Evaluation::mean(runs));
         }
     }
     if args.json {
@@ -261,7 +267,7 @@ fn measure(
     encode_seconds: f64,
     query_ms: f64,
 ) -> Evaluation {
-    let recall_at_1 = RECALL_DEPTHS
+    let recall_at_1: Vec<f64> = RECALL_DEPTHS
         .iter()
         .map(|&k| {
             let found = results
@@ -314,6 +320,7 @@ fn measure(
         / sample as f64;
     let variant = quantizer.config().get_variant();
     Evaluation {
+        recall_at_1_per_seed: vec![recall_at_1[0]],
         variant: variant.name(),
         bits,
         code_bytes: code_len,
@@ -325,6 +332,30 @@ fn measure(
         theory: if variant == kolm_vq::Variant::Mse { quantizer.theoretical_distortion() } else { None },
         encode_seconds,
         query_ms,
+    }
+}
+
+impl Evaluation {
+    /// The mean of runs of one configuration with different seeds (times too).
+    fn mean(runs: Vec<Evaluation>) -> Evaluation {
+        let n = runs.len() as f64;
+        let average = |value: fn(&Evaluation) -> f64| runs.iter().map(value).sum::<f64>() / n;
+        Evaluation {
+            recall_at_1_per_seed: runs.iter().flat_map(|run| run.recall_at_1_per_seed.iter().copied()).collect(),
+            variant: runs[0].variant,
+            bits: runs[0].bits,
+            code_bytes: runs[0].code_bytes,
+            recall_at_1: (0..RECALL_DEPTHS.len())
+                .map(|i| runs.iter().map(|run| run.recall_at_1[i]).sum::<f64>() / n)
+                .collect(),
+            recall_10_at_10: average(|run| run.recall_10_at_10),
+            ip_error_mean: average(|run| run.ip_error_mean),
+            ip_error_std: average(|run| run.ip_error_std),
+            distortion: average(|run| run.distortion),
+            theory: runs[0].theory,
+            encode_seconds: average(|run| run.encode_seconds),
+            query_ms: average(|run| run.query_ms),
+        }
     }
 }
 
@@ -400,6 +431,9 @@ fn print_table(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thr
         );
     }
     println!("recall@1@k: the exact best vector among the first k results; query ms: per query per thread (k = 64)");
+    if args.seeds > 1 {
+        println!("means over seeds {} to {}", args.seed, args.seed.wrapping_add(args.seeds - 1));
+    }
 }
 
 fn print_json(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, threads: usize, rows: &[Evaluation]) {
@@ -417,7 +451,7 @@ fn print_json(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thre
                     "{{\"variant\": \"{}\", \"bits\": {}, \"code_bytes_per_vector\": {}, ",
                     "\"recall_at_1_at_k\": {{{}}}, \"recall_10_at_10\": {}, \"ip_error_mean\": {}, ",
                     "\"ip_error_std\": {}, \"distortion\": {}, \"theoretical_distortion\": {}, ",
-                    "\"encode_seconds\": {}, \"query_ms_per_query\": {}}}"
+                    "\"encode_seconds\": {}, \"query_ms_per_query\": {}, \"recall_at_1_at_1_per_seed\": [{}]}}"
                 ),
                 row.variant,
                 row.bits,
@@ -429,15 +463,17 @@ fn print_json(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thre
                 row.distortion,
                 row.theory.map_or("null".to_owned(), |t| t.to_string()),
                 row.encode_seconds,
-                row.query_ms
+                row.query_ms,
+                row.recall_at_1_per_seed.iter().map(f64::to_string).collect::<Vec<_>>().join(", ")
             )
         })
         .collect();
     println!(
-        "{{\"n\": {}, \"d\": {}, \"queries\": {}, \"metric\": \"{metric}\", \"threads\": {threads}, \"results\": [{}]}}",
+        "{{\"n\": {}, \"d\": {}, \"queries\": {}, \"metric\": \"{metric}\", \"threads\": {threads}, \"seeds\": {}, \"results\": [{}]}}",
         base.rows,
         base.cols,
         queries.rows,
+        args.seeds,
         results.join(", ")
     );
 }

@@ -25,7 +25,13 @@ use rayon::prelude::*;
 
 use crate::Error;
 use crate::quantizer::{Part, Quantizer, Variant};
-use crate::scan::{BLOCK, Kernel};
+use crate::scan::{BLOCK, Kernel, MAX_ENTRY, MAX_QUERIES, UNIT_ALIGN, code_position, table_position};
+
+/// Queries one task of [`Index::search_batch`] scans the codes for together.
+const QUERY_CHUNK: usize = 32;
+/// Blocks scanned for every query of a chunk before moving on, so that they are read from
+/// memory once per chunk and then from cache (16 blocks of 384 four-bit coordinates: 96 KiB).
+const TILE_BLOCKS: usize = 16;
 
 /// How search ranks vectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +96,7 @@ struct Segment {
     bits: u8,
     /// Coordinates per nibble.
     per_unit: usize,
-    /// Units per vector, rounded up to even (the padding unit scores zero).
+    /// Units per vector, padded to a multiple of [`UNIT_ALIGN`] (padding units score zero).
     units: usize,
     /// Blocks of `BLOCK` vectors, `units × 16` bytes each.
     blocks: Vec<u8>,
@@ -205,15 +211,19 @@ impl Index {
         for (row, query) in queries.chunks_exact(dim).enumerate() {
             self.quantizer.check_vector(query, row)?;
         }
-        Ok(queries.par_chunks_exact(dim).map(|query| self.search_checked(query, params)).collect())
+        // Each task scans the codes once for a chunk of queries (see `scan`); chunks shrink so
+        // that every thread gets work.
+        let count = queries.len() / dim;
+        let chunk = count.div_ceil(rayon::current_num_threads()).clamp(1, QUERY_CHUNK);
+        Ok(queries.par_chunks(chunk * dim).flat_map_iter(|queries| self.search_group(queries, params)).collect())
     }
 
     /// The estimated inner product of `query` with every stored vector, exactly as reranking
     /// computes it (for evaluation).
     pub fn estimates(&self, query: &[f32]) -> Result<Vec<f32>, Error> {
         self.quantizer.check_vector(query, 0)?;
-        let prepared = PreparedQuery::new(&self.quantizer, query);
-        Ok((0..self.len).map(|id| prepared.exact(&self.quantizer, self.code(id))).collect())
+        let scorer = Scorer::new(self, query);
+        Ok((0..self.len as u32).map(|id| scorer.exact(self, id)).collect())
     }
 
     /// The estimated inner product of `query` with the vector `id`.
@@ -222,7 +232,7 @@ impl Index {
         if id >= self.len as u64 {
             return Err(Error::InvalidArgument(format!("no vector {id} in an index of {}", self.len)));
         }
-        Ok(PreparedQuery::new(&self.quantizer, query).exact(&self.quantizer, self.code(id as usize)))
+        Ok(Scorer::new(self, query).exact(self, id as u32))
     }
 
     fn code(&self, id: usize) -> &[u8] {
@@ -231,61 +241,118 @@ impl Index {
     }
 
     fn search_checked(&self, query: &[f32], params: &SearchParams) -> Vec<Neighbor> {
+        self.search_group(query, params).pop().expect("one query, one result")
+    }
+
+    /// The results of each query in row-major `queries`; each query's results do not depend
+    /// on which others share its group.
+    fn search_group(&self, queries: &[f32], params: &SearchParams) -> Vec<Vec<Neighbor>> {
+        let dim = self.quantizer.dim();
         let k = params.k.min(self.len);
         if k == 0 {
-            return Vec::new();
+            return vec![Vec::new(); queries.len() / dim];
         }
-        let prepared = PreparedQuery::new(&self.quantizer, query);
-        let query_norm: f32 = query.iter().map(|v| v * v).sum();
+        let scorers: Vec<Scorer> = queries.chunks_exact(dim).map(|query| Scorer::new(self, query)).collect();
         // Internally higher is better for both metrics: `2·ip − ‖x‖²` ranks as `−‖q − x‖²`.
-        let rank_score = |id: usize, estimate: f32| match params.metric {
+        let rank_score = |id: u32, estimate: f32| match params.metric {
             Metric::InnerProduct => estimate,
-            Metric::L2 => 2.0 * estimate - self.squared_norms[id],
+            Metric::L2 => 2.0 * estimate - self.squared_norms[id as usize],
         };
-        let exact_score = |id: u32| rank_score(id as usize, prepared.exact(&self.quantizer, self.code(id as usize)));
-        let candidates = if self.segments.is_empty() {
-            let mut best = Best::new(k);
-            (0..self.len as u32).for_each(|id| best.offer(exact_score(id), id));
-            best.into_sorted()
+        let candidates: Vec<Vec<(f32, u32)>> = if self.segments.is_empty() {
+            scorers
+                .iter()
+                .map(|scorer| {
+                    let mut best = Best::new(k);
+                    (0..self.len as u32).for_each(|id| best.offer(rank_score(id, scorer.exact(self, id)), id));
+                    best.into_sorted()
+                })
+                .collect()
         } else {
-            let mut best = Best::new(k + 16);
-            self.scan(&prepared, params.kernel, |id, estimate| best.offer(rank_score(id as usize, estimate), id));
-            let mut reranked: Vec<(f32, u32)> =
-                best.into_sorted().into_iter().map(|(_, id)| (exact_score(id), id)).collect();
-            reranked.sort_unstable_by(better_first);
-            reranked.truncate(k);
-            reranked
+            let mut best: Vec<Best> = scorers.iter().map(|_| Best::new(k + 16)).collect();
+            self.scan(&scorers, params, &mut best);
+            best.into_iter()
+                .zip(&scorers)
+                .map(|(best, scorer)| {
+                    let mut reranked: Vec<(f32, u32)> = best
+                        .into_sorted()
+                        .into_iter()
+                        .map(|(_, id)| (rank_score(id, scorer.exact(self, id)), id))
+                        .collect();
+                    reranked.sort_unstable_by(better_first);
+                    reranked.truncate(k);
+                    reranked
+                })
+                .collect()
         };
         candidates
             .into_iter()
-            .map(|(score, id)| Neighbor {
-                id: u64::from(id),
-                score: match params.metric {
-                    Metric::InnerProduct => score,
-                    Metric::L2 => (query_norm - score).max(0.0),
-                },
+            .zip(queries.chunks_exact(dim))
+            .map(|(candidates, query)| {
+                let query_norm: f32 = query.iter().map(|v| v * v).sum();
+                candidates
+                    .into_iter()
+                    .map(|(score, id)| Neighbor {
+                        id: u64::from(id),
+                        score: match params.metric {
+                            Metric::InnerProduct => score,
+                            Metric::L2 => (query_norm - score).max(0.0),
+                        },
+                    })
+                    .collect()
             })
             .collect()
     }
 
-    /// Passes the approximate estimate of every vector, in id order, to `visit`.
-    fn scan(&self, prepared: &PreparedQuery, kernel: Kernel, mut visit: impl FnMut(u32, f32)) {
-        let tables: Vec<QuantizedTables> =
-            self.segments.iter().map(|segment| segment.tables(&self.quantizer.parts[segment.part], prepared)).collect();
-        let mut sums = [0u32; BLOCK];
-        for block in 0..self.len.div_ceil(BLOCK) {
-            let mut estimates = [0.0f32; BLOCK];
-            for (segment, tables) in self.segments.iter().zip(&tables) {
-                let bytes = segment.units * 16;
-                kernel.block_sums(&tables.entries, &segment.blocks[block * bytes..(block + 1) * bytes], &mut sums);
-                let weights = &segment.weights[block * BLOCK..(block + 1) * BLOCK];
-                for ((estimate, &sum), &weight) in estimates.iter_mut().zip(&sums).zip(weights) {
-                    *estimate += weight * (tables.step * sum as f32 + tables.offset);
+    /// Passes the approximate estimate of every vector for every query, block by block (all
+    /// queries on one block of codes before the next block), to `visit(query, id, estimate)`.
+    fn scan(&self, queries: &[Scorer], params: &SearchParams, best: &mut [Best]) {
+        let entries: Vec<Vec<&[u8]>> = (0..self.segments.len())
+            .map(|index| queries.iter().map(|query| query.tables[index].quantized.entries.as_slice()).collect())
+            .collect();
+        let mut sums = [[0u32; BLOCK]; MAX_QUERIES];
+        let mut scores = [[0.0f32; BLOCK]; MAX_QUERIES];
+        let scale = if params.metric == Metric::L2 { 2.0 } else { 1.0 };
+        let blocks = self.len.div_ceil(BLOCK);
+        for tile in (0..blocks).step_by(TILE_BLOCKS) {
+            for (group_start, (group, best)) in
+                (0..).step_by(MAX_QUERIES).zip(queries.chunks(MAX_QUERIES).zip(best.chunks_mut(MAX_QUERIES)))
+            {
+                let (sums, scores) = (&mut sums[..group.len()], &mut scores[..group.len()]);
+                for block in tile..(tile + TILE_BLOCKS).min(blocks) {
+                    let first = block * BLOCK;
+                    // Internally higher is better for both metrics: `2·ip − ‖x‖²` ranks as `−‖q − x‖²`.
+                    match params.metric {
+                        Metric::InnerProduct => scores.iter_mut().for_each(|scores| scores.fill(0.0)),
+                        Metric::L2 => {
+                            let norms = &self.squared_norms[first..(first + BLOCK).min(self.len)];
+                            for scores in scores.iter_mut() {
+                                scores.iter_mut().zip(norms).for_each(|(score, norm)| *score = -norm);
+                            }
+                        }
+                    }
+                    for ((index, segment), entries) in self.segments.iter().enumerate().zip(&entries) {
+                        let bytes = segment.units * 16;
+                        let entries = &entries[group_start..group_start + group.len()];
+                        params.kernel.block_sums(entries, &segment.blocks[block * bytes..(block + 1) * bytes], sums);
+                        let weights = &segment.weights[first..first + BLOCK];
+                        for ((scores, sums), query) in scores.iter_mut().zip(sums.iter()).zip(group) {
+                            let QuantizedTables { step, offset, .. } = query.tables[index].quantized;
+                            for ((score, &sum), &weight) in scores.iter_mut().zip(sums).zip(weights) {
+                                *score += scale * (weight * (step * sum as f32 + offset));
+                            }
+                        }
+                    }
+                    let present = BLOCK.min(self.len - first);
+                    for (scores, best) in scores.iter().zip(best.iter_mut()) {
+                        // Most blocks hold nothing better than what is kept: one comparison each.
+                        let highest = scores[..present].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                        if highest > best.floor {
+                            for (offset, &score) in scores[..present].iter().enumerate() {
+                                best.offer(score, (first + offset) as u32);
+                            }
+                        }
+                    }
                 }
-            }
-            let first = block * BLOCK;
-            for (offset, &estimate) in estimates.iter().enumerate().take(self.len - first) {
-                visit((first + offset) as u32, estimate);
             }
         }
     }
@@ -358,8 +425,9 @@ impl PreparedQuery {
         PreparedQuery { rotated, projected }
     }
 
-    /// The exact estimate of the inner product with `code`.
-    fn exact(&self, quantizer: &Quantizer, code: &[u8]) -> f32 {
+    /// The estimate of the inner product with `code`, from the packed code (indexes whose
+    /// indices are wider than a nibble).
+    fn estimate_from_code(&self, quantizer: &Quantizer, code: &[u8]) -> f32 {
         let variant = quantizer.config().get_variant();
         let mut total = 0.0f32;
         let mut indices = Vec::new();
@@ -386,7 +454,69 @@ impl PreparedQuery {
     }
 }
 
+/// One query's view of the index: its rotations and, per segment, tables of partial inner
+/// products in `f32` (exact) and rounded to `u8` (for the scan).
+struct Scorer {
+    prepared: PreparedQuery,
+    tables: Vec<SegmentTables>,
+}
+
+struct SegmentTables {
+    /// `units × 16` partial inner products.
+    exact: Vec<f32>,
+    quantized: QuantizedTables,
+}
+
+impl Scorer {
+    fn new(index: &Index, query: &[f32]) -> Scorer {
+        let prepared = PreparedQuery::new(&index.quantizer, query);
+        let tables = index
+            .segments
+            .iter()
+            .map(|segment| {
+                let exact = segment.tables(&index.quantizer.parts[segment.part], &prepared);
+                let quantized = QuantizedTables::new(&exact, segment.valid_entries());
+                SegmentTables { exact, quantized }
+            })
+            .collect();
+        Scorer { prepared, tables }
+    }
+
+    /// The estimated inner product with vector `id`: for each segment, its weight times the
+    /// sum of the exact table entries its nibbles select.
+    fn exact(&self, index: &Index, id: u32) -> f32 {
+        if index.segments.is_empty() {
+            return self.prepared.estimate_from_code(&index.quantizer, index.code(id as usize));
+        }
+        let id = id as usize;
+        index
+            .segments
+            .iter()
+            .zip(&self.tables)
+            .map(|(segment, tables)| {
+                let block = &segment.blocks[(id / BLOCK) * segment.units * 16..][..segment.units * 16];
+                // Units 4j + (0, 1) share one byte of quad j, units 4j + (2, 3) the byte 16 on.
+                let (slot, _) = code_position(0, id % BLOCK);
+                let sum: f32 = tables
+                    .exact
+                    .chunks_exact(64)
+                    .zip(block.chunks_exact(64))
+                    .map(|(tables, bytes)| {
+                        let (first, second) = (bytes[slot], bytes[slot + 16]);
+                        tables[usize::from(first & 15)]
+                            + tables[16 + usize::from(first >> 4)]
+                            + tables[32 + usize::from(second & 15)]
+                            + tables[48 + usize::from(second >> 4)]
+                    })
+                    .sum();
+                segment.weights[id] * sum
+            })
+            .sum()
+    }
+}
+
 /// A segment's tables for one query: `u8` entries and the affine map back to inner products.
+#[derive(Clone, Debug)]
 struct QuantizedTables {
     entries: Vec<u8>,
     /// Value of one unit of the summed entries.
@@ -395,10 +525,37 @@ struct QuantizedTables {
     offset: f32,
 }
 
+impl QuantizedTables {
+    /// Rounds `exact` (16 entries per unit, the first `valid` used) on one scale, each table
+    /// shifted to start at 0 and the widest spanning 0–[`MAX_ENTRY`], into the kernels' layout.
+    fn new(exact: &[f32], valid: usize) -> QuantizedTables {
+        let mut minimums = Vec::with_capacity(exact.len() / 16);
+        let mut widest = 0.0f32;
+        for table in exact.chunks_exact(16) {
+            let (low, high) =
+                table[..valid].iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            minimums.push(low);
+            widest = widest.max(high - low);
+        }
+        let top = f32::from(MAX_ENTRY);
+        let step = if widest > 0.0 { widest / top } else { 1.0 };
+        let mut entries = vec![0u8; exact.len()];
+        for (unit, (table, &low)) in exact.chunks_exact(16).zip(&minimums).enumerate() {
+            let at = table_position(unit);
+            for (index, value) in table[..valid].iter().enumerate() {
+                // Non-negative, so adding ½ and truncating rounds to nearest (ties up).
+                let entry = ((value - low) / step + 0.5).min(top) as u8;
+                entries[at + index] = entry;
+            }
+        }
+        QuantizedTables { entries, step, offset: minimums.iter().sum() }
+    }
+}
+
 impl Segment {
     fn new(part: usize, content: Content, bits: u8, dim: usize) -> Segment {
         let per_unit = if bits == 3 { 1 } else { 4 / usize::from(bits) };
-        let units = dim.div_ceil(per_unit).next_multiple_of(2);
+        let units = dim.div_ceil(per_unit).next_multiple_of(UNIT_ALIGN);
         Segment { part, content, bits, per_unit, units, blocks: Vec::new(), weights: Vec::new() }
     }
 
@@ -425,50 +582,36 @@ impl Segment {
         }
         let nibbles: Vec<u8> = (0..self.units).map(|unit| self.nibble(&values, unit)).collect();
         let block = &mut self.blocks[(id / BLOCK) * block_bytes..][..block_bytes];
-        let (slot, shift) = (id % 16, if id % BLOCK >= 16 { 4 } else { 0 });
         for (unit, nibble) in nibbles.into_iter().enumerate() {
-            block[unit * 16 + slot] |= nibble << shift;
+            let (byte, shift) = code_position(unit, id % BLOCK);
+            block[byte] |= nibble << shift;
         }
         self.weights[id] = weight;
     }
 
-    /// The tables of a query: per unit, the partial inner product of each nibble value.
-    fn tables(&self, part: &Part, prepared: &PreparedQuery) -> QuantizedTables {
-        let valid = 1usize << (self.per_unit * usize::from(self.bits));
+    /// Nibble values that occur (16, or 8 for 3-bit indices).
+    fn valid_entries(&self) -> usize {
+        1 << (self.per_unit * usize::from(self.bits))
+    }
+
+    /// The tables of a query: per unit, the partial inner product of each nibble value
+    /// (entries that cannot occur are 0).
+    fn tables(&self, part: &Part, prepared: &PreparedQuery) -> Vec<f32> {
         let mut exact = vec![0.0f32; self.units * 16];
-        let coordinates = part.dim();
-        for unit in 0..self.units {
-            let start = unit * self.per_unit;
-            for value in 0..valid {
-                let mut sum = 0.0f32;
-                for j in start..(start + self.per_unit).min(coordinates) {
-                    let field = (value >> ((j - start) * usize::from(self.bits))) & ((1 << self.bits) - 1);
-                    sum += match self.content {
-                        Content::Indices => prepared.rotated[self.part][j] * part.centroids[field],
-                        Content::Signs => {
-                            let p = prepared.projected[self.part].as_ref().expect("prod projection")[j];
-                            if field == 1 { p } else { -p }
-                        }
-                    };
-                }
-                exact[unit * 16 + value] = sum;
+        // Per coordinate, what each of its values adds: centroid × q'_j, or ±(S·q')_j.
+        let (query, values): (&[f32], Vec<f32>) = match self.content {
+            Content::Indices => (&prepared.rotated[self.part], part.centroids.clone()),
+            Content::Signs => (prepared.projected[self.part].as_deref().expect("prod projection"), vec![-1.0, 1.0]),
+        };
+        let mask = (1usize << self.bits) - 1;
+        for (j, &q) in query.iter().enumerate() {
+            let (unit, position) = (j / self.per_unit, j % self.per_unit);
+            let shift = position * usize::from(self.bits);
+            let table = &mut exact[unit * 16..unit * 16 + self.valid_entries()];
+            for (nibble, entry) in table.iter_mut().enumerate() {
+                *entry += q * values[(nibble >> shift) & mask];
             }
         }
-        let mut minimums = Vec::with_capacity(self.units);
-        let mut widest = 0.0f32;
-        for table in exact.chunks_exact(16) {
-            let (low, high) =
-                table[..valid].iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-            minimums.push(low);
-            widest = widest.max(high - low);
-        }
-        let step = if widest > 0.0 { widest / 255.0 } else { 1.0 };
-        let mut entries = vec![0u8; self.units * 16];
-        for ((table, out), &low) in exact.chunks_exact(16).zip(entries.chunks_exact_mut(16)).zip(&minimums) {
-            for (value, entry) in table[..valid].iter().zip(out.iter_mut()) {
-                *entry = ((value - low) / step).round().clamp(0.0, 255.0) as u8;
-            }
-        }
-        QuantizedTables { entries, step, offset: minimums.iter().sum() }
+        exact
     }
 }

@@ -18,7 +18,7 @@
 //!   layout, encoding and decoding.
 //! - [`pack`]: dense `b`-bit packing.
 //! - [`index`]: the flat index, search by lookup tables with a reranking pass; [`scan`]: its
-//!   AVX2 and scalar kernels, which agree bit for bit.
+//!   scalar, AVX2 and AVX-512 kernels, which agree bit for bit.
 //! - [`file`](mod@file): `.kvq` index files; [`io`]: `.npy`, `.fvecs`/`.ivecs`, `.fbin`/`.ibin`.
 //!
 //! ```

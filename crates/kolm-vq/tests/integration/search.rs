@@ -80,7 +80,7 @@ fn glove_l2_search_reports_squared_distances() {
     assert!(found_nearest >= 45, "nearest neighbour among the first 8 for only {found_nearest} of 50 queries");
 }
 
-/// The AVX2 and scalar kernels return identical results, and both return exactly the best
+/// Every kernel (scalar, AVX2, AVX-512) returns identical results, and both return exactly the best
 /// `k` of the exhaustive exact estimates (the reranking pass is exact; the scan only has to
 /// keep the true best among its candidates, which a margin of 16 does here).
 #[test]
@@ -95,9 +95,11 @@ fn kernels_agree_and_match_exhaustive_scoring() {
         index.add(&base).unwrap();
         for metric in [Metric::InnerProduct, Metric::L2] {
             for query in queries.chunks_exact(dim) {
-                let scalar = index.search(query, &SearchParams::top(10).metric(metric).kernel(Kernel::Scalar)).unwrap();
                 let fast = index.search(query, &SearchParams::top(10).metric(metric)).unwrap();
-                assert_eq!(scalar, fast, "{label} {metric:?}");
+                for kernel in [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512].into_iter().filter(|k| k.is_available()) {
+                    let other = index.search(query, &SearchParams::top(10).metric(metric).kernel(kernel)).unwrap();
+                    assert_eq!(other, fast, "{label} {metric:?} {kernel:?}");
+                }
                 if metric == Metric::InnerProduct {
                     let estimates = index.estimates(query).unwrap();
                     let mut order: Vec<usize> = (0..estimates.len()).collect();
