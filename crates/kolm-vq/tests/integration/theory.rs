@@ -32,6 +32,10 @@ fn distortion_at_1536_dimensions_matches_the_theory() {
             let quantizer = Quantizer::new(config).unwrap();
             let got = measured_distortion(&quantizer, rows, bits as u64);
             let deviation = (got - want).abs() / want;
+            eprintln!(
+                "{rotation:?} b={bits}: D_mse {got:.5} (published {want}, {:+.2} %)",
+                (got - want) / want * 100.0
+            );
             assert!(
                 deviation < tolerance,
                 "{rotation:?} b={bits}: D_mse {got:.5} vs {want} ({:.2} %)",
@@ -75,6 +79,7 @@ fn mse_shrinks_inner_products_and_the_correction_unbiases_them() {
         let shrink = mean_ratio(&estimates(Variant::Mse, 512, bits, 1500, 11, 0.6));
         assert!((shrink - want).abs() < 0.01, "mse b={bits}: ratio {shrink:.4} vs {want}");
         let corrected = mean_ratio(&estimates(Variant::MseUnbiased, 512, bits, 1500, 12, 0.6));
+        eprintln!("b={bits}: mse ratio {shrink:.4} (theory {want}), mse-unbiased ratio {corrected:.4}");
         assert!((corrected - 1.0).abs() < 0.01, "mse-unbiased b={bits}: ratio {corrected:.4}");
     }
 }
@@ -98,6 +103,7 @@ fn prod_is_unbiased_with_the_predicted_variance() {
             variance.sqrt()
         );
         let scaled = dim as f64 * variance;
+        eprintln!("prod b={bits}: mean error {mean:+.5}, d·Var {scaled:.4} (theory {want})");
         assert!((scaled - want).abs() < 0.1 * want, "prod b={bits}: d·Var {scaled:.4} vs {want}");
     }
 }
