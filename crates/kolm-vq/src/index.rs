@@ -98,6 +98,8 @@ struct Segment {
     per_unit: usize,
     /// Units per vector, padded to a multiple of [`UNIT_ALIGN`] (padding units score zero).
     units: usize,
+    /// Units that hold coordinates.
+    real_units: usize,
     /// Blocks of `BLOCK` vectors, `units × 16` bytes each.
     blocks: Vec<u8>,
     /// Per vector: the factor the segment's sum is multiplied by.
@@ -185,7 +187,7 @@ impl Index {
                             scalars.norm * scalars.aux * part.sketch.as_ref().expect("prod sketch").scale()
                         }
                     };
-                    segment.push(self.len, &self.quantizer, part, code, weight);
+                    segment.push(self.len, &self.quantizer, code, weight);
                 }
             }
             self.squared_norms.push(squared_norm);
@@ -337,8 +339,8 @@ impl Index {
                         let weights = &segment.weights[first..first + BLOCK];
                         for ((scores, sums), query) in scores.iter_mut().zip(sums.iter()).zip(group) {
                             let QuantizedTables { step, offset, .. } = query.tables[index].quantized;
-                            for ((score, &sum), &weight) in scores.iter_mut().zip(sums).zip(weights) {
-                                *score += scale * (weight * (step * sum as f32 + offset));
+                            for v in 0..BLOCK {
+                                scores[v] += scale * (weights[v] * (step * sums[v] as f32 + offset));
                             }
                         }
                     }
@@ -397,6 +399,18 @@ impl Best {
         self.pairs.truncate(self.capacity);
         self.pairs
     }
+}
+
+/// Unit `unit`'s nibble of packed `bits`-bit values. Packing is least significant bit first,
+/// so for 1-, 2- and 4-bit values a unit is exactly the `unit`-th nibble; a 3-bit index (one
+/// per unit) may straddle two bytes.
+fn nibble(bits: u8, packed: &[u8], unit: usize) -> u8 {
+    if bits == 3 {
+        let bit = unit * 3;
+        let pair = u16::from(packed[bit / 8]) | u16::from(packed.get(bit / 8 + 1).copied().unwrap_or(0)) << 8;
+        return (pair >> (bit % 8) & 7) as u8;
+    }
+    packed[unit / 2] >> (4 * (unit % 2)) & 15
 }
 
 /// Orders `(score, id)` pairs best first: higher score, then lower id.
@@ -488,28 +502,22 @@ impl Scorer {
         if index.segments.is_empty() {
             return self.prepared.estimate_from_code(&index.quantizer, index.code(id as usize));
         }
-        let id = id as usize;
+        // From the packed code (a few cache lines) rather than the transposed blocks (one line
+        // per quad of units).
+        let code = index.code(id as usize);
         index
             .segments
             .iter()
             .zip(&self.tables)
             .map(|(segment, tables)| {
-                let block = &segment.blocks[(id / BLOCK) * segment.units * 16..][..segment.units * 16];
-                // Units 4j + (0, 1) share one byte of quad j, units 4j + (2, 3) the byte 16 on.
-                let (slot, _) = code_position(0, id % BLOCK);
-                let sum: f32 = tables
-                    .exact
-                    .chunks_exact(64)
-                    .zip(block.chunks_exact(64))
-                    .map(|(tables, bytes)| {
-                        let (first, second) = (bytes[slot], bytes[slot + 16]);
-                        tables[usize::from(first & 15)]
-                            + tables[16 + usize::from(first >> 4)]
-                            + tables[32 + usize::from(second & 15)]
-                            + tables[48 + usize::from(second >> 4)]
-                    })
-                    .sum();
-                segment.weights[id] * sum
+                let packed = segment.packed(&index.quantizer, code);
+                // Four running sums (unit u into sum u mod 4) instead of one long chain of
+                // dependent additions.
+                let mut sums = [0.0f32; 4];
+                for (unit, table) in tables.exact.chunks_exact(16).take(segment.real_units).enumerate() {
+                    sums[unit % 4] += table[usize::from(nibble(segment.bits, packed, unit))];
+                }
+                segment.weights[id as usize] * ((sums[0] + sums[1]) + (sums[2] + sums[3]))
             })
             .sum()
     }
@@ -555,36 +563,32 @@ impl QuantizedTables {
 impl Segment {
     fn new(part: usize, content: Content, bits: u8, dim: usize) -> Segment {
         let per_unit = if bits == 3 { 1 } else { 4 / usize::from(bits) };
-        let units = dim.div_ceil(per_unit).next_multiple_of(UNIT_ALIGN);
-        Segment { part, content, bits, per_unit, units, blocks: Vec::new(), weights: Vec::new() }
+        let real_units = dim.div_ceil(per_unit);
+        let units = real_units.next_multiple_of(UNIT_ALIGN);
+        Segment { part, content, bits, per_unit, units, real_units, blocks: Vec::new(), weights: Vec::new() }
     }
 
-    /// The nibble of unit `unit` from the coordinates' values `values` (indices or sign bits).
-    fn nibble(&self, values: &[u8], unit: usize) -> u8 {
-        let start = unit * self.per_unit;
-        let end = (start + self.per_unit).min(values.len());
-        (start..end).fold(0u8, |nibble, j| nibble | values[j] << ((j - start) * usize::from(self.bits)))
-    }
-
-    fn push(&mut self, id: usize, quantizer: &Quantizer, part: &Part, code: &[u8], weight: f32) {
-        let mut values = vec![0u8; part.dim()];
+    /// This segment's bytes of a packed code: the part's indices or its sign bits.
+    fn packed<'a>(&self, quantizer: &Quantizer, code: &'a [u8]) -> &'a [u8] {
+        let part = &quantizer.parts[self.part];
+        let variant = quantizer.config().get_variant();
         match self.content {
-            Content::Indices => quantizer.unpack_indices(part, code, &mut values),
-            Content::Signs => {
-                let signs = &code[part.signs_offset(quantizer.config().get_variant())..];
-                values.iter_mut().enumerate().for_each(|(i, value)| *value = signs[i / 8] >> (i % 8) & 1);
-            }
+            Content::Indices => &code[part.indices_offset(variant)..][..part.indices_len()],
+            Content::Signs => &code[part.signs_offset(variant)..][..part.dim().div_ceil(8)],
         }
+    }
+
+    fn push(&mut self, id: usize, quantizer: &Quantizer, code: &[u8], weight: f32) {
         let block_bytes = self.units * 16;
         if id.is_multiple_of(BLOCK) {
             self.blocks.resize(self.blocks.len() + block_bytes, 0);
             self.weights.resize(self.weights.len() + BLOCK, 0.0);
         }
-        let nibbles: Vec<u8> = (0..self.units).map(|unit| self.nibble(&values, unit)).collect();
+        let packed = self.packed(quantizer, code);
         let block = &mut self.blocks[(id / BLOCK) * block_bytes..][..block_bytes];
-        for (unit, nibble) in nibbles.into_iter().enumerate() {
+        for unit in 0..self.real_units {
             let (byte, shift) = code_position(unit, id % BLOCK);
-            block[byte] |= nibble << shift;
+            block[byte] |= nibble(self.bits, packed, unit) << shift;
         }
         self.weights[id] = weight;
     }
