@@ -3,10 +3,12 @@
 //! [`Index::search`] scores a float query against every stored code in two passes:
 //!
 //! 1. **Scan.** The query is rotated once per part; then every nibble-sized unit of code gets a
-//!    16-entry table of partial inner products, rounded to `u8` on one scale per segment (a
+//!    16-entry table of partial inner products, rounded to 7 bits on one scale per segment (a
 //!    segment is a part's indices, or a part's QJL signs), and the [`Kernel`] sums each
 //!    vector's entries. Scaled back and weighted by the vector's norm (and length correction or
-//!    residual length), this approximates the estimate within a fraction of a percent.
+//!    residual length), this approximates the estimate closely enough to pick candidates.
+//!    [`Index::search_batch`] scans tiles of 16 blocks for a chunk of up to 32 queries, four
+//!    at a time per kernel call, so codes come from memory once per chunk.
 //! 2. **Rerank.** The best `k + 16` candidates are scored again exactly, in `f32`, from their
 //!    packed codes, and the best `k` of those are returned.
 //!

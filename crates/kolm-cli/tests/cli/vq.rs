@@ -144,3 +144,17 @@ fn bad_inputs_get_clear_errors() {
         .stderr(predicate::str::contains("not a width from 1 to 8"));
     assert_eq!(listing(dir.path()), vec!["bad.npy", "glove.kvq"]);
 }
+
+#[test]
+fn empty_inputs_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let empty = dir.path().join("empty.npy");
+    kolm_vq::io::write_npy_f32(fs::File::create(&empty).unwrap(), 0, 16, &[]).unwrap();
+    kolm()
+        .args(["vq", "encode", "-q", "-b", "2"])
+        .arg(&empty)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no vectors"));
+    assert_eq!(listing(dir.path()), vec!["empty.npy"]);
+}
