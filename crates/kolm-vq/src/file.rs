@@ -111,7 +111,7 @@ pub fn read_index(mut input: impl Read) -> Result<Index, Error> {
     let (first_bits, second_bits) = (fixed[40], fixed[41]);
     let bits = match part_count {
         1 if outlier_count == 0 && second_bits == 0 => f64::from(first_bits),
-        2 if outlier_count > 0 && first_bits == second_bits + 1 => {
+        2 if outlier_count > 0 && second_bits.checked_add(1) == Some(first_bits) => {
             f64::from(second_bits) + outlier_count as f64 / dim as f64
         }
         _ => {

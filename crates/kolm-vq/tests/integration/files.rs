@@ -81,6 +81,30 @@ fn every_damaged_byte_and_every_truncation_is_detected() {
     ));
 }
 
+/// Headers whose checks are right but whose fields are not (as a forger or a bug would write
+/// them) are refused with an error. Part widths of 255 once overflowed (found by fuzzing).
+#[test]
+fn impossible_headers_with_valid_checks_are_refused() {
+    let bytes = to_bytes(&sample_index(Config::new(12, 2.5)));
+    let mutations: [(usize, &[u8]); 6] = [
+        (40, &[0]),          // part 0 width 0
+        (41, &[255]),        // part 1 width 255
+        (40, &[9]),          // part 0 width 9
+        (12, &[3]),          // variant 3
+        (13, &[2]),          // rotation kind 2
+        (16, &[1, 0, 0, 0]), // dimension 1
+    ];
+    for (at, value) in mutations {
+        let mut damaged = bytes.clone();
+        damaged[at..at + value.len()].copy_from_slice(value);
+        let outliers = u32::from_le_bytes(damaged[44..48].try_into().unwrap()) as usize;
+        let end = 56 + 4 * outliers;
+        let check = xxhash_rust::xxh64::xxh64(&damaged[..end], 0);
+        damaged[end..end + 8].copy_from_slice(&check.to_le_bytes());
+        assert!(read_index(damaged.as_slice()).is_err(), "byte {at} set to {value:?} accepted");
+    }
+}
+
 /// A header claiming 2⁶⁰ codes (with a valid header check) fails when the data runs out,
 /// without reserving memory for the claim.
 #[test]
