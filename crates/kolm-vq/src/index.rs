@@ -29,6 +29,9 @@ use crate::Error;
 use crate::quantizer::{Part, Quantizer, Variant};
 use crate::scan::{BLOCK, Kernel, MAX_ENTRY, MAX_QUERIES, UNIT_ALIGN, code_position, table_position};
 
+/// The most vectors an index holds (ids are 32-bit inside the scan).
+pub const MAX_VECTORS: usize = u32::MAX as usize;
+
 /// Queries one task of [`Index::search_batch`] scans the codes for together.
 const QUERY_CHUNK: usize = 32;
 /// Blocks scanned for every query of a chunk before moving on, so that they are read from
@@ -163,7 +166,8 @@ impl Index {
         self.add_codes(&codes)
     }
 
-    /// Adds codes made by this index's quantizer (`code_len` bytes each).
+    /// Adds codes made by this index's quantizer (`code_len` bytes each). On error (a length
+    /// that is not a whole number of codes, a non-finite norm) nothing is added.
     pub fn add_codes(&mut self, codes: &[u8]) -> Result<(), Error> {
         let code_len = self.quantizer.code_len();
         if !codes.len().is_multiple_of(code_len) {
@@ -172,14 +176,27 @@ impl Index {
                 codes.len()
             )));
         }
+        let count = codes.len() / code_len;
+        if self.len + count > MAX_VECTORS {
+            return Err(Error::InvalidArgument(format!(
+                "an index holds at most {MAX_VECTORS} vectors; {} + {count} is more",
+                self.len
+            )));
+        }
+        // Checked before anything is added, so that an error leaves the index as it was.
+        for (number, code) in codes.chunks_exact(code_len).enumerate() {
+            for part in &self.quantizer.parts {
+                let scalars = self.quantizer.scalars(part, code);
+                if !scalars.norm.is_finite() || !scalars.aux.is_finite() {
+                    return Err(Error::Corrupt(format!("code {} holds a non-finite scalar", self.len + number)));
+                }
+            }
+        }
         let variant = self.quantizer.config().get_variant();
         for code in codes.chunks_exact(code_len) {
             let mut squared_norm = 0.0f32;
             for (part_index, part) in self.quantizer.parts.iter().enumerate() {
                 let scalars = self.quantizer.scalars(part, code);
-                if !scalars.norm.is_finite() || !scalars.aux.is_finite() {
-                    return Err(Error::Corrupt(format!("code {} holds a non-finite norm", self.len)));
-                }
                 squared_norm += scalars.norm * scalars.norm;
                 for segment in self.segments.iter_mut().filter(|segment| segment.part == part_index) {
                     let weight = match (segment.content, variant) {

@@ -116,3 +116,20 @@ fn huge_claims_fail_without_allocating() {
     let error = read_index(bytes.as_slice()).unwrap_err().to_string();
     assert!(error.contains("truncated") || error.contains("impossibly"), "{error}");
 }
+
+/// Codes with a non-finite norm (possible only in a forged file) are refused, naming the
+/// code, and nothing of the batch is added.
+#[test]
+fn codes_with_a_non_finite_norm_are_refused_whole() {
+    let index = sample_index(Config::new(12, 2.0));
+    let code_len = index.quantizer().code_len();
+    let mut codes = index.codes().to_vec();
+    codes[5 * code_len..5 * code_len + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let mut fresh = Index::new(index.quantizer().clone());
+    let error = fresh.add_codes(&codes).unwrap_err().to_string();
+    assert!(error.contains("code 5"), "{error}");
+    assert!(fresh.is_empty() && fresh.codes().is_empty());
+    assert!(fresh.add_codes(&codes[..code_len * 3 + 1]).is_err());
+    fresh.add_codes(&codes[..5 * code_len]).unwrap();
+    assert_eq!(fresh.len(), 5);
+}
