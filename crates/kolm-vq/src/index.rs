@@ -227,7 +227,10 @@ impl Index {
     pub fn search_batch(&self, queries: &[f32], params: &SearchParams) -> Result<Vec<Vec<Neighbor>>, Error> {
         let dim = self.quantizer.dim();
         if !queries.len().is_multiple_of(dim) {
-            return Err(Error::DimensionMismatch { expected: dim, found: queries.len() % dim });
+            return Err(Error::InvalidArgument(format!(
+                "{} values are not a whole number of {dim}-dimensional queries",
+                queries.len()
+            )));
         }
         for (row, query) in queries.chunks_exact(dim).enumerate() {
             self.quantizer.check_vector(query, row)?;

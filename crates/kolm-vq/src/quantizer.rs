@@ -205,6 +205,16 @@ impl Part {
         if variant.has_aux() { 8 } else { 4 }
     }
 
+    /// The index of the centroid nearest `value`: the number of boundaries below it. Counted
+    /// outright for small codebooks (no branches to mispredict), by binary search for large.
+    fn index_of(&self, value: f32) -> u8 {
+        if self.boundaries.len() <= 15 {
+            self.boundaries.iter().map(|&edge| u8::from(edge < value)).sum()
+        } else {
+            self.boundaries.partition_point(|&edge| edge < value) as u8
+        }
+    }
+
     pub fn indices_offset(&self, variant: Variant) -> usize {
         self.offset + self.scalars(variant)
     }
@@ -352,7 +362,11 @@ impl Quantizer {
     pub fn encode_batch(&self, vectors: &[f32]) -> Result<Vec<u8>, Error> {
         use rayon::prelude::*;
         if !vectors.len().is_multiple_of(self.dim()) {
-            return Err(Error::DimensionMismatch { expected: self.dim(), found: vectors.len() % self.dim() });
+            return Err(Error::InvalidArgument(format!(
+                "{} values are not a whole number of {}-dimensional vectors",
+                vectors.len(),
+                self.dim()
+            )));
         }
         for (row, vector) in vectors.chunks_exact(self.dim()).enumerate() {
             self.check_vector(vector, row)?;
@@ -368,6 +382,10 @@ impl Quantizer {
 
     /// Reconstructs the vector whose inner products are this code's estimates (for `Mse`, the
     /// least-squares reconstruction; for the others, the unbiased estimator).
+    ///
+    /// # Panics
+    ///
+    /// If `code` is not [`Quantizer::code_len`] bytes or `out` not [`Quantizer::dim`] values.
     pub fn decode(&self, code: &[u8], out: &mut [f32]) {
         assert_eq!(code.len(), self.code_len);
         assert_eq!(out.len(), self.dim());
@@ -431,11 +449,8 @@ impl Quantizer {
                 y.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
             }
             part.rotation.apply(&mut y);
-            let indices: Vec<u8> = if part.mse_bits > 0 {
-                y.iter().map(|&v| part.boundaries.partition_point(|&edge| edge < v) as u8).collect()
-            } else {
-                vec![0; part.dim()]
-            };
+            let indices: Vec<u8> =
+                if part.mse_bits > 0 { y.iter().map(|&v| part.index_of(v)).collect() } else { vec![0; part.dim()] };
             let reconstruction =
                 |j: usize| if part.mse_bits > 0 { part.centroids[usize::from(indices[j])] } else { 0.0 };
             let aux = match variant {
