@@ -110,11 +110,16 @@ impl Kernel {
 
 fn scalar_sums(tables: &[u8], block: &[u8], sums: &mut [u32; BLOCK]) {
     sums.fill(0);
-    for unit in 0..block.len() / 16 {
-        let table = &tables[table_position(unit)..][..16];
-        for (vector, sum) in sums.iter_mut().enumerate() {
-            let (byte, shift) = code_position(unit, vector);
-            *sum += u32::from(table[usize::from(block[byte] >> shift & 15)]);
+    for (quad_tables, quad_codes) in tables.chunks_exact(64).zip(block.chunks_exact(64)) {
+        // Codes: units 0/1 then 2/3 for vectors 0–15, the same for 16–31; tables: 0, 2, 1, 3.
+        for (half, codes) in quad_codes.chunks_exact(32).enumerate() {
+            for (pair, bytes) in codes.chunks_exact(16).enumerate() {
+                let low = &quad_tables[pair * 16..pair * 16 + 16];
+                let high = &quad_tables[32 + pair * 16..48 + pair * 16];
+                for (sum, &byte) in sums[half * 16..half * 16 + 16].iter_mut().zip(bytes) {
+                    *sum += u32::from(low[usize::from(byte & 15)]) + u32::from(high[usize::from(byte >> 4)]);
+                }
+            }
         }
     }
 }
