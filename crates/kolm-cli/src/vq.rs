@@ -78,10 +78,10 @@ fn build_index(quantizer: Quantizer, vectors: &Matrix<f32>, progress: &Progress)
 fn encode(args: &VqEncodeArgs) -> Result<()> {
     let vectors = load_vectors(&args.input)?;
     let config = Config::new(vectors.cols, args.bits)
-        .variant(args.variant.library())
-        .rotation(rotation(args.rotation))
-        .seed(args.seed)
-        .outliers_from(&vectors.data);
+        .with_variant(args.variant.library())
+        .with_rotation(rotation(args.rotation))
+        .with_seed(args.seed)
+        .with_outliers_from(&vectors.data);
     let quantizer = Quantizer::new(config)?;
     let output = args.output.clone().unwrap_or_else(|| args.input.with_extension("kvq"));
     if output == args.input {
@@ -172,8 +172,8 @@ fn info(path: &Path) -> Result<()> {
     for (number, (channels, bits)) in quantizer.parts().enumerate() {
         println!("  part {number}         {} channels at {bits} bits", channels.len());
     }
-    println!("  variant        {}", config.get_variant().name());
-    println!("  rotation       {:?}, seed {}", config.get_rotation(), config.get_seed());
+    println!("  variant        {}", config.variant().name());
+    println!("  rotation       {:?}, seed {}", config.rotation(), config.seed());
     println!("  code           {} bytes per vector, {} in all", quantizer.code_len(), human_bytes(index.codes().len()));
     Ok(())
 }
@@ -228,10 +228,10 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
             let mut runs = Vec::with_capacity(args.seeds as usize);
             for seed in (0..args.seeds).map(|offset| args.seed.wrapping_add(offset)) {
                 let config = Config::new(base.cols, bits)
-                    .variant(variant.library())
-                    .rotation(rotation(args.rotation))
-                    .seed(seed)
-                    .outliers_from(&base.data);
+                    .with_variant(variant.library())
+                    .with_rotation(rotation(args.rotation))
+                    .with_seed(seed)
+                    .with_outliers_from(&base.data);
                 let quantizer = Quantizer::new(config)?;
                 let label = format!("{} bits {} seed {seed}", bits, variant.library().name());
                 let progress = Progress::new(!args.quiet && !args.json, &label, Some((base.data.len() * 4) as u64));
@@ -318,7 +318,7 @@ fn measure(
         })
         .sum::<f64>()
         / sample as f64;
-    let variant = quantizer.config().get_variant();
+    let variant = quantizer.config().variant();
     Evaluation {
         recall_at_1_per_seed: vec![recall_at_1[0]],
         variant: variant.name(),

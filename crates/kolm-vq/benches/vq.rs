@@ -20,7 +20,7 @@ fn encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode");
     group.throughput(Throughput::Elements(1000));
     for (bits, variant) in [(2.0, Variant::MseUnbiased), (4.0, Variant::MseUnbiased), (4.0, Variant::Prod)] {
-        let quantizer = Quantizer::new(Config::new(DIM, bits).variant(variant)).unwrap();
+        let quantizer = Quantizer::new(Config::new(DIM, bits).with_variant(variant)).unwrap();
         let name = format!("{bits}b-{}", variant.name());
         group.bench_function(BenchmarkId::new("d384", name), |b| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();

@@ -40,8 +40,8 @@ pub fn write_index(index: &Index, mut out: impl Write) -> Result<(), Error> {
     header.extend_from_slice(&MAGIC);
     header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     header.extend_from_slice(&ALGORITHM_VERSION.to_le_bytes());
-    header.push(Variant::ALL.iter().position(|&v| v == config.get_variant()).expect("a known variant") as u8);
-    header.push(match config.get_rotation() {
+    header.push(Variant::ALL.iter().position(|&v| v == config.variant()).expect("a known variant") as u8);
+    header.push(match config.rotation() {
         RotationKind::Hadamard => 0,
         RotationKind::Haar => 1,
     });
@@ -49,7 +49,7 @@ pub fn write_index(index: &Index, mut out: impl Write) -> Result<(), Error> {
     header.push(0);
     header.extend_from_slice(&(quantizer.dim() as u32).to_le_bytes());
     header.extend_from_slice(&(index.len() as u64).to_le_bytes());
-    header.extend_from_slice(&config.get_seed().to_le_bytes());
+    header.extend_from_slice(&config.seed().to_le_bytes());
     header.extend_from_slice(&(quantizer.code_len() as u32).to_le_bytes());
     header.push(parts[0].1);
     header.push(parts.get(1).map_or(0, |part| part.1));
@@ -122,9 +122,9 @@ pub fn read_index(mut input: impl Read) -> Result<Index, Error> {
     };
     let channels: Vec<u32> =
         channel_bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
-    let mut config = Config::new(dim, bits).variant(variant).rotation(rotation).seed(u64_at(28));
+    let mut config = Config::new(dim, bits).with_variant(variant).with_rotation(rotation).with_seed(u64_at(28));
     if outlier_count > 0 {
-        config = config.outliers(channels);
+        config = config.with_outliers(channels);
     }
     let quantizer =
         Quantizer::new(config).map_err(|error| Error::Corrupt(format!("impossible configuration: {error}")))?;

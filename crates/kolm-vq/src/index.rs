@@ -125,7 +125,7 @@ pub struct Index {
 impl Index {
     /// An empty index of `quantizer`'s codes.
     pub fn new(quantizer: Quantizer) -> Index {
-        let variant = quantizer.config().get_variant();
+        let variant = quantizer.config().variant();
         let nibble_sized = quantizer.parts.iter().all(|part| part.mse_bits <= 4);
         let mut segments = Vec::new();
         for (index, part) in quantizer.parts.iter().enumerate().filter(|_| nibble_sized) {
@@ -192,7 +192,7 @@ impl Index {
                 }
             }
         }
-        let variant = self.quantizer.config().get_variant();
+        let variant = self.quantizer.config().variant();
         for code in codes.chunks_exact(code_len) {
             let mut squared_norm = 0.0f32;
             for (part_index, part) in self.quantizer.parts.iter().enumerate() {
@@ -464,7 +464,7 @@ impl PreparedQuery {
     /// The estimate of the inner product with `code`, from the packed code (indexes whose
     /// indices are wider than a nibble).
     fn estimate_from_code(&self, quantizer: &Quantizer, code: &[u8]) -> f32 {
-        let variant = quantizer.config().get_variant();
+        let variant = quantizer.config().variant();
         let mut total = 0.0f32;
         let mut indices = Vec::new();
         for (part, (rotated, projected)) in quantizer.parts.iter().zip(self.rotated.iter().zip(&self.projected)) {
@@ -593,7 +593,7 @@ impl Segment {
     /// This segment's bytes of a packed code: the part's indices or its sign bits.
     fn packed<'a>(&self, quantizer: &Quantizer, code: &'a [u8]) -> &'a [u8] {
         let part = &quantizer.parts[self.part];
-        let variant = quantizer.config().get_variant();
+        let variant = quantizer.config().variant();
         match self.content {
             Content::Indices => &code[part.indices_offset(variant)..][..part.indices_len()],
             Content::Signs => &code[part.signs_offset(variant)..][..part.dim().div_ceil(8)],

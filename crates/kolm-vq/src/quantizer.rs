@@ -93,34 +93,34 @@ pub struct Config {
 
 impl Config {
     /// A configuration for `dim`-dimensional vectors at `bits` bits per coordinate (1 to 8;
-    /// fractional widths such as 2.5 split the channels, see [`Config::outliers`]). The variant
+    /// fractional widths such as 2.5 split the channels, see [`Config::with_outliers`]). The variant
     /// is [`Variant::MseUnbiased`], the rotation randomized Hadamard, the seed 42.
     pub fn new(dim: usize, bits: f64) -> Config {
         Config { dim, bits, variant: Variant::MseUnbiased, rotation: RotationKind::Hadamard, seed: 42, outliers: None }
     }
 
     /// Sets the variant.
-    pub fn variant(mut self, variant: Variant) -> Config {
+    pub fn with_variant(mut self, variant: Variant) -> Config {
         self.variant = variant;
         self
     }
 
     /// Sets the rotation kind.
-    pub fn rotation(mut self, rotation: RotationKind) -> Config {
+    pub fn with_rotation(mut self, rotation: RotationKind) -> Config {
         self.rotation = rotation;
         self
     }
 
     /// Sets the seed of every random object (rotations, QJL matrix).
-    pub fn seed(mut self, seed: u64) -> Config {
+    pub fn with_seed(mut self, seed: u64) -> Config {
         self.seed = seed;
         self
     }
 
     /// Sets the channels that get the extra bit under a fractional width (any order; the count
     /// must be `round(f·d)`). Without it, a fractional width takes the first channels; prefer
-    /// [`Config::outliers_from`].
-    pub fn outliers(mut self, mut channels: Vec<u32>) -> Config {
+    /// [`Config::with_outliers_from`].
+    pub fn with_outliers(mut self, mut channels: Vec<u32>) -> Config {
         channels.sort_unstable();
         self.outliers = Some(channels);
         self
@@ -130,7 +130,7 @@ impl Config {
     /// with the largest sum of squares over `vectors` (row-major, `dim` per row), as the
     /// TurboQuant paper picks a KV head's outlier channels from the prefill. No effect for
     /// integer widths.
-    pub fn outliers_from(self, vectors: &[f32]) -> Config {
+    pub fn with_outliers_from(self, vectors: &[f32]) -> Config {
         let count = self.outlier_count();
         if count == 0 || self.dim == 0 {
             return self;
@@ -142,7 +142,7 @@ impl Config {
         let mut order: Vec<u32> = (0..self.dim as u32).collect();
         order.sort_by(|&a, &b| energy[b as usize].total_cmp(&energy[a as usize]).then(a.cmp(&b)));
         order.truncate(count);
-        self.outliers(order)
+        self.with_outliers(order)
     }
 
     /// The dimension.
@@ -156,17 +156,17 @@ impl Config {
     }
 
     /// The variant.
-    pub fn get_variant(&self) -> Variant {
+    pub fn variant(&self) -> Variant {
         self.variant
     }
 
     /// The rotation kind.
-    pub fn get_rotation(&self) -> RotationKind {
+    pub fn rotation(&self) -> RotationKind {
         self.rotation
     }
 
     /// The seed.
-    pub fn get_seed(&self) -> u64 {
+    pub fn seed(&self) -> u64 {
         self.seed
     }
 

@@ -6,7 +6,7 @@ use crate::gaussian_vectors;
 
 fn sample_index(config: Config) -> Index {
     let base = gaussian_vectors(70, config.dim(), 3);
-    let mut index = Index::new(Quantizer::new(config.outliers_from(&base)).unwrap());
+    let mut index = Index::new(Quantizer::new(config.with_outliers_from(&base)).unwrap());
     index.add(&base).unwrap();
     index
 }
@@ -22,7 +22,8 @@ fn indexes_round_trip_through_files() {
     for variant in Variant::ALL {
         for rotation in [RotationKind::Hadamard, RotationKind::Haar] {
             for bits in [1.0, 2.5, 4.0, 7.0] {
-                let index = sample_index(Config::new(40, bits).variant(variant).rotation(rotation).seed(99));
+                let index =
+                    sample_index(Config::new(40, bits).with_variant(variant).with_rotation(rotation).with_seed(99));
                 let back = read_index(to_bytes(&index).as_slice()).unwrap();
                 assert_eq!(back.codes(), index.codes());
                 assert_eq!(back.quantizer().config(), index.quantizer().config());
@@ -40,10 +41,10 @@ fn indexes_round_trip_through_files() {
 #[test]
 fn golden_files_pin_the_codes() {
     let cases = [
-        ("d40-b2-mse.kvq", Config::new(40, 2.0).variant(Variant::Mse)),
+        ("d40-b2-mse.kvq", Config::new(40, 2.0).with_variant(Variant::Mse)),
         ("d40-b2.5-mse-unbiased.kvq", Config::new(40, 2.5)),
-        ("d40-b3-prod.kvq", Config::new(40, 3.0).variant(Variant::Prod)),
-        ("d40-b4-haar.kvq", Config::new(40, 4.0).rotation(RotationKind::Haar)),
+        ("d40-b3-prod.kvq", Config::new(40, 3.0).with_variant(Variant::Prod)),
+        ("d40-b4-haar.kvq", Config::new(40, 4.0).with_rotation(RotationKind::Haar)),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kvq");
     for (name, config) in cases {
@@ -60,7 +61,7 @@ fn golden_files_pin_the_codes() {
 
 #[test]
 fn every_damaged_byte_and_every_truncation_is_detected() {
-    let bytes = to_bytes(&sample_index(Config::new(12, 2.5).variant(Variant::Prod)));
+    let bytes = to_bytes(&sample_index(Config::new(12, 2.5).with_variant(Variant::Prod)));
     for at in 0..bytes.len() {
         for bit in [0, 3, 7] {
             let mut damaged = bytes.clone();

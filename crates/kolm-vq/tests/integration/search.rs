@@ -11,7 +11,7 @@ fn configurations(dim: usize) -> Vec<Config> {
     let mut configs = Vec::new();
     for variant in Variant::ALL {
         for bits in [1.0, 2.0, 2.5, 3.0, 3.5, 4.0, 6.0] {
-            configs.push(Config::new(dim, bits).variant(variant));
+            configs.push(Config::new(dim, bits).with_variant(variant));
         }
     }
     configs
@@ -37,7 +37,7 @@ fn minilm_recall_at_two_and_four_bits() {
         (3.5, Variant::MseUnbiased, 0.85, 1.0),
     ];
     for (bits, variant, at1, at4) in floors {
-        let config = Config::new(384, bits).variant(variant).outliers_from(&base.data);
+        let config = Config::new(384, bits).with_variant(variant).with_outliers_from(&base.data);
         let mut index = Index::new(Quantizer::new(config).unwrap());
         index.add(&base.data).unwrap();
         let (mut hits1, mut hits4) = (0, 0);
@@ -89,8 +89,8 @@ fn kernels_agree_and_match_exhaustive_scoring() {
     let base = gaussian_vectors(700, dim, 1);
     let queries = gaussian_vectors(12, dim, 2);
     for config in configurations(dim) {
-        let config = config.outliers_from(&base);
-        let label = format!("{} bits {}", config.bits(), config.get_variant().name());
+        let config = config.with_outliers_from(&base);
+        let label = format!("{} bits {}", config.bits(), config.variant().name());
         let mut index = Index::new(Quantizer::new(config).unwrap());
         index.add(&base).unwrap();
         for metric in [Metric::InnerProduct, Metric::L2] {
@@ -124,8 +124,9 @@ fn codes_and_results_do_not_depend_on_threads() {
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
-                let mut index =
-                    Index::new(Quantizer::new(Config::new(dim, 2.5).variant(variant).outliers_from(&base)).unwrap());
+                let mut index = Index::new(
+                    Quantizer::new(Config::new(dim, 2.5).with_variant(variant).with_outliers_from(&base)).unwrap(),
+                );
                 index.add(&base).unwrap();
                 let results = index.search_batch(&queries, &SearchParams::top(5)).unwrap();
                 (index.codes().to_vec(), results)
@@ -137,7 +138,7 @@ fn codes_and_results_do_not_depend_on_threads() {
         assert_eq!(results_one, results_four);
         // Adding in pieces gives the same index as adding at once.
         let mut pieces =
-            Index::new(Quantizer::new(Config::new(dim, 2.5).variant(variant).outliers_from(&base)).unwrap());
+            Index::new(Quantizer::new(Config::new(dim, 2.5).with_variant(variant).with_outliers_from(&base)).unwrap());
         for chunk in base.chunks(dim * 1000) {
             pieces.add(chunk).unwrap();
         }
@@ -171,7 +172,7 @@ fn bad_vectors_are_refused_with_the_row() {
 #[test]
 fn zero_vectors_score_zero() {
     for variant in Variant::ALL {
-        let mut index = Index::new(Quantizer::new(Config::new(16, 3.0).variant(variant)).unwrap());
+        let mut index = Index::new(Quantizer::new(Config::new(16, 3.0).with_variant(variant)).unwrap());
         let mut vectors = gaussian_vectors(3, 16, 9);
         vectors[16..32].fill(0.0);
         index.add(&vectors).unwrap();

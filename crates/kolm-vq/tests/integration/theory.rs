@@ -28,7 +28,8 @@ fn distortion_at_1536_dimensions_matches_the_theory() {
     let published = [0.3632, 0.1174, 0.0345, 0.00949];
     for (rotation, tolerance, rows) in [(RotationKind::Haar, 0.02, 150), (RotationKind::Hadamard, 0.03, 1000)] {
         for (bits, &want) in (1..=4).zip(&published) {
-            let config = Config::new(1536, f64::from(bits)).variant(Variant::Mse).rotation(rotation).seed(7);
+            let config =
+                Config::new(1536, f64::from(bits)).with_variant(Variant::Mse).with_rotation(rotation).with_seed(7);
             let quantizer = Quantizer::new(config).unwrap();
             let got = measured_distortion(&quantizer, rows, bits as u64);
             let deviation = (got - want).abs() / want;
@@ -50,7 +51,7 @@ fn distortion_at_1536_dimensions_matches_the_theory() {
 /// Pairs of a unit vector `x` and `y = c·x + √(1−c²)·n` for a random unit `n`: the true
 /// and the estimated inner products.
 fn estimates(variant: Variant, dim: usize, bits: f64, pairs: usize, seed: u64, c: f32) -> Vec<(f64, f64)> {
-    let quantizer = Quantizer::new(Config::new(dim, bits).variant(variant).seed(seed)).unwrap();
+    let quantizer = Quantizer::new(Config::new(dim, bits).with_variant(variant).with_seed(seed)).unwrap();
     let xs = unit_vectors(pairs, dim, seed + 1);
     let noise = unit_vectors(pairs, dim, seed + 2);
     let mut index = kolm_vq::Index::new(quantizer);
