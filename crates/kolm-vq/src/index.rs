@@ -368,9 +368,10 @@ impl Index {
                     }
                     let present = BLOCK.min(self.len - first);
                     for (scores, best) in scores.iter().zip(best.iter_mut()) {
-                        // Most blocks hold nothing better than what is kept: one comparison each.
-                        let highest = scores[..present].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-                        if highest > best.floor {
+                        // Most blocks hold nothing better than what is kept: one vector comparison
+                        // (a fold without short-circuit, so that it runs in SIMD lanes).
+                        let floor = best.floor;
+                        if scores[..present].iter().fold(false, |any, &score| any | (score > floor)) {
                             for (offset, &score) in scores[..present].iter().enumerate() {
                                 best.offer(score, (first + offset) as u32);
                             }
