@@ -26,6 +26,8 @@
 use rayon::prelude::*;
 
 use crate::Error;
+use crate::pack;
+use crate::qjl::sign;
 use crate::quantizer::{Part, Quantizer, Variant};
 use crate::scan::{BLOCK, Kernel, MAX_ENTRY, MAX_QUERIES, UNIT_ALIGN, code_position, table_position};
 
@@ -116,9 +118,9 @@ struct Segment {
 pub struct Index {
     quantizer: Quantizer,
     codes: Vec<u8>,
-    len: usize,
     /// Empty when some part's indices are wider than a nibble (exact scoring only).
     segments: Vec<Segment>,
+    /// Per vector, `Σ‖x_p‖²` over its parts; its length is the index's.
     squared_norms: Vec<f32>,
 }
 
@@ -136,7 +138,7 @@ impl Index {
                 segments.push(Segment::new(index, Content::Signs, 1, part.dim()));
             }
         }
-        Index { quantizer, codes: Vec::new(), len: 0, segments, squared_norms: Vec::new() }
+        Index { quantizer, codes: Vec::new(), segments, squared_norms: Vec::new() }
     }
 
     /// The quantizer.
@@ -146,12 +148,12 @@ impl Index {
 
     /// Vectors stored.
     pub fn len(&self) -> usize {
-        self.len
+        self.squared_norms.len()
     }
 
     /// Whether no vector is stored.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.squared_norms.is_empty()
     }
 
     /// The packed codes, `len × code_len` bytes in id order.
@@ -177,10 +179,10 @@ impl Index {
             )));
         }
         let count = codes.len() / code_len;
-        if self.len + count > MAX_VECTORS {
+        if self.len() + count > MAX_VECTORS {
             return Err(Error::InvalidArgument(format!(
                 "an index holds at most {MAX_VECTORS} vectors; {} + {count} is more",
-                self.len
+                self.len()
             )));
         }
         // Checked before anything is added, so that an error leaves the index as it was.
@@ -188,30 +190,27 @@ impl Index {
             for part in &self.quantizer.parts {
                 let scalars = self.quantizer.scalars(part, code);
                 if !scalars.norm.is_finite() || !scalars.aux.is_finite() {
-                    return Err(Error::Corrupt(format!("code {} holds a non-finite scalar", self.len + number)));
+                    return Err(Error::Corrupt(format!("code {} holds a non-finite scalar", self.len() + number)));
                 }
             }
         }
         let variant = self.quantizer.config().variant();
         for code in codes.chunks_exact(code_len) {
+            let id = self.len();
             let mut squared_norm = 0.0f32;
             for (part_index, part) in self.quantizer.parts.iter().enumerate() {
                 let scalars = self.quantizer.scalars(part, code);
                 squared_norm += scalars.norm * scalars.norm;
                 for segment in self.segments.iter_mut().filter(|segment| segment.part == part_index) {
-                    let weight = match (segment.content, variant) {
-                        (Content::Indices, Variant::MseUnbiased) => scalars.norm * scalars.aux,
-                        (Content::Indices, _) => scalars.norm,
-                        (Content::Signs, _) => {
-                            scalars.norm * scalars.aux * part.sketch.as_ref().expect("prod sketch").scale()
-                        }
+                    let weight = match segment.content {
+                        Content::Indices => scalars.indices_weight(variant),
+                        Content::Signs => scalars.signs_weight(part.sketch.as_ref().expect("prod sketch")),
                     };
-                    segment.push(self.len, &self.quantizer, code, weight);
+                    segment.push(id, &self.quantizer, code, weight);
                 }
             }
             self.squared_norms.push(squared_norm);
             self.codes.extend_from_slice(code);
-            self.len += 1;
         }
         Ok(())
     }
@@ -247,14 +246,14 @@ impl Index {
     pub fn estimates(&self, query: &[f32]) -> Result<Vec<f32>, Error> {
         self.quantizer.check_vector(query, 0)?;
         let scorer = Scorer::new(self, query);
-        Ok((0..self.len as u32).map(|id| scorer.exact(self, id)).collect())
+        Ok((0..self.len() as u32).map(|id| scorer.exact(self, id)).collect())
     }
 
     /// The estimated inner product of `query` with the vector `id`.
     pub fn estimate(&self, query: &[f32], id: u64) -> Result<f32, Error> {
         self.quantizer.check_vector(query, 0)?;
-        if id >= self.len as u64 {
-            return Err(Error::InvalidArgument(format!("no vector {id} in an index of {}", self.len)));
+        if id >= self.len() as u64 {
+            return Err(Error::InvalidArgument(format!("no vector {id} in an index of {}", self.len())));
         }
         Ok(Scorer::new(self, query).exact(self, id as u32))
     }
@@ -272,7 +271,7 @@ impl Index {
     /// on which others share its group.
     fn search_group(&self, queries: &[f32], params: &SearchParams) -> Vec<Vec<Neighbor>> {
         let dim = self.quantizer.dim();
-        let k = params.k.min(self.len);
+        let k = params.k.min(self.len());
         if k == 0 {
             return vec![Vec::new(); queries.len() / dim];
         }
@@ -287,7 +286,7 @@ impl Index {
                 .iter()
                 .map(|scorer| {
                     let mut best = Best::new(k);
-                    (0..self.len as u32).for_each(|id| best.offer(rank_score(id, scorer.exact(self, id)), id));
+                    (0..self.len() as u32).for_each(|id| best.offer(rank_score(id, scorer.exact(self, id)), id));
                     best.into_sorted()
                 })
                 .collect()
@@ -336,7 +335,7 @@ impl Index {
         let mut sums = [[0u32; BLOCK]; MAX_QUERIES];
         let mut scores = [[0.0f32; BLOCK]; MAX_QUERIES];
         let scale = if params.metric == Metric::L2 { 2.0 } else { 1.0 };
-        let blocks = self.len.div_ceil(BLOCK);
+        let blocks = self.len().div_ceil(BLOCK);
         for tile in (0..blocks).step_by(TILE_BLOCKS) {
             for (group_start, (group, best)) in
                 (0..).step_by(MAX_QUERIES).zip(queries.chunks(MAX_QUERIES).zip(best.chunks_mut(MAX_QUERIES)))
@@ -348,7 +347,7 @@ impl Index {
                     match params.metric {
                         Metric::InnerProduct => scores.iter_mut().for_each(|scores| scores.fill(0.0)),
                         Metric::L2 => {
-                            let norms = &self.squared_norms[first..(first + BLOCK).min(self.len)];
+                            let norms = &self.squared_norms[first..(first + BLOCK).min(self.len())];
                             for scores in scores.iter_mut() {
                                 scores.iter_mut().zip(norms).for_each(|(score, norm)| *score = -norm);
                             }
@@ -366,7 +365,7 @@ impl Index {
                             }
                         }
                     }
-                    let present = BLOCK.min(self.len - first);
+                    let present = BLOCK.min(self.len() - first);
                     for (scores, best) in scores.iter().zip(best.iter_mut()) {
                         // Most blocks hold nothing better than what is kept: one vector comparison
                         // (a fold without short-circuit, so that it runs in SIMD lanes).
@@ -425,15 +424,10 @@ impl Best {
 }
 
 /// Unit `unit`'s nibble of packed `bits`-bit values. Packing is least significant bit first,
-/// so for 1-, 2- and 4-bit values a unit is exactly the `unit`-th nibble; a 3-bit index (one
-/// per unit) may straddle two bytes.
+/// so for 1-, 2- and 4-bit values a unit is exactly the `unit`-th 4-bit field; a 3-bit index
+/// is a unit of its own.
 fn nibble(bits: u8, packed: &[u8], unit: usize) -> u8 {
-    if bits == 3 {
-        let bit = unit * 3;
-        let pair = u16::from(packed[bit / 8]) | u16::from(packed.get(bit / 8 + 1).copied().unwrap_or(0)) << 8;
-        return (pair >> (bit % 8) & 7) as u8;
-    }
-    packed[unit / 2] >> (4 * (unit % 2)) & 15
+    pack::value_at(packed, if bits == 3 { 3 } else { 4 }, unit)
 }
 
 /// Orders `(score, id)` pairs best first: higher score, then lower id.
@@ -474,17 +468,12 @@ impl PreparedQuery {
                 indices.resize(part.dim(), 0);
                 quantizer.unpack_indices(part, code, &mut indices);
                 let dot: f32 = rotated.iter().zip(&indices).map(|(q, &i)| q * part.centroids[usize::from(i)]).sum();
-                let weight = if variant == Variant::MseUnbiased { scalars.norm * scalars.aux } else { scalars.norm };
-                total += weight * dot;
+                total += scalars.indices_weight(variant) * dot;
             }
             if let (Some(projected), Some(sketch)) = (projected, &part.sketch) {
                 let signs = &code[part.signs_offset(variant)..];
-                let dot: f32 = projected
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &p)| if signs[i / 8] >> (i % 8) & 1 == 1 { p } else { -p })
-                    .sum();
-                total += scalars.norm * scalars.aux * sketch.scale() * dot;
+                let dot: f32 = projected.iter().enumerate().map(|(i, &p)| sign(signs, i) * p).sum();
+                total += scalars.signs_weight(sketch) * dot;
             }
         }
         total
@@ -626,9 +615,9 @@ impl Segment {
     fn tables(&self, part: &Part, prepared: &PreparedQuery) -> Vec<f32> {
         let mut exact = vec![0.0f32; self.units * 16];
         // Per coordinate, what each of its values adds: centroid × q'_j, or ±(S·q')_j.
-        let (query, values): (&[f32], Vec<f32>) = match self.content {
-            Content::Indices => (&prepared.rotated[self.part], part.centroids.clone()),
-            Content::Signs => (prepared.projected[self.part].as_deref().expect("prod projection"), vec![-1.0, 1.0]),
+        let (query, values): (&[f32], &[f32]) = match self.content {
+            Content::Indices => (&prepared.rotated[self.part], &part.centroids),
+            Content::Signs => (prepared.projected[self.part].as_deref().expect("prod projection"), &[-1.0, 1.0]),
         };
         let mask = (1usize << self.bits) - 1;
         for (j, &q) in query.iter().enumerate() {

@@ -38,13 +38,17 @@ pub fn unpack(packed: &[u8], bits: u8, out: &mut [u8]) {
         }
         return;
     }
-    let mut bit = 0usize;
-    for index in out.iter_mut() {
-        let low = u16::from(packed[bit / 8]);
-        let high = packed.get(bit / 8 + 1).map_or(0, |&byte| u16::from(byte));
-        *index = (((low | high << 8) >> (bit % 8)) & mask) as u8;
-        bit += usize::from(bits);
+    for (position, index) in out.iter_mut().enumerate() {
+        *index = value_at(packed, bits, position);
     }
+}
+
+/// Value `position` of packed `bits`-bit values (it may straddle two bytes).
+pub fn value_at(packed: &[u8], bits: u8, position: usize) -> u8 {
+    let bit = position * usize::from(bits);
+    let low = u16::from(packed[bit / 8]);
+    let high = packed.get(bit / 8 + 1).map_or(0, |&byte| u16::from(byte));
+    ((low | high << 8) >> (bit % 8) & ((1 << bits) - 1)) as u8
 }
 
 #[cfg(test)]

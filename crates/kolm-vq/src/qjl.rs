@@ -15,6 +15,11 @@ use crate::prng::SplitMix64;
 
 const QJL_STREAM: u64 = 0x514A_4C00; // "QJL"
 
+/// Row `row`'s sign, ±1, from signs packed by [`Sketch::signs`].
+pub(crate) fn sign(signs: &[u8], row: usize) -> f32 {
+    if signs[row / 8] >> (row % 8) & 1 == 1 { 1.0 } else { -1.0 }
+}
+
 /// The Gaussian sign sketch of `R^dim` (`dim` rows).
 #[derive(Clone, Debug)]
 pub struct Sketch {
@@ -54,7 +59,7 @@ impl Sketch {
     pub fn lift(&self, signs: &[u8]) -> Vec<f32> {
         let mut out = vec![0.0f32; self.dim];
         for (i, row) in self.matrix.chunks_exact(self.dim).enumerate() {
-            let sign = if signs[i / 8] >> (i % 8) & 1 == 1 { 1.0 } else { -1.0 };
+            let sign = sign(signs, i);
             out.iter_mut().zip(row).for_each(|(value, &entry)| *value += sign * entry);
         }
         out

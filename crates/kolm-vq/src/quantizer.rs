@@ -248,6 +248,18 @@ pub(crate) struct PartScalars {
     pub aux: f32,
 }
 
+impl PartScalars {
+    /// The factor of `⟨q', ŷ⟩` in the estimate: the norm, times `1/⟨y, ŷ⟩` for `MseUnbiased`.
+    pub fn indices_weight(self, variant: Variant) -> f32 {
+        if variant == Variant::MseUnbiased { self.norm * self.aux } else { self.norm }
+    }
+
+    /// The factor of `⟨S·q', z⟩` in a `Prod` estimate: `‖x‖·γ·√(π/2)/d`.
+    pub fn signs_weight(self, sketch: &Sketch) -> f32 {
+        self.norm * self.aux * sketch.scale()
+    }
+}
+
 impl Quantizer {
     /// The quantizer for `config`, or an error naming what is wrong with it.
     pub fn new(config: Config) -> Result<Quantizer, Error> {
@@ -399,15 +411,12 @@ impl Quantizer {
                     *value = part.centroids[usize::from(index)];
                 }
             }
-            let weight = match self.config.variant {
-                Variant::MseUnbiased => scalars.norm * scalars.aux,
-                _ => scalars.norm,
-            };
+            let weight = scalars.indices_weight(self.config.variant);
             y.iter_mut().for_each(|value| *value *= weight);
             if let Some(sketch) = &part.sketch {
                 let signs = &code[part.signs_offset(self.config.variant)..][..part.dim().div_ceil(8)];
                 let lift = sketch.lift(signs);
-                let factor = scalars.norm * sketch.scale() * scalars.aux;
+                let factor = scalars.signs_weight(sketch);
                 y.iter_mut().zip(lift).for_each(|(value, l)| *value += factor * l);
             }
             part.rotation.apply_inverse(&mut y);

@@ -133,13 +133,20 @@ mod x86 {
     /// Steps a 16-bit lane can take before 254 per step could overflow it.
     const STEPS_BEFORE_WIDENING: usize = 256;
 
-    /// Writes the totals of vectors 0, 2, …, 14; 16, …, 30; 1, …, 15; 17, …, 31 in vector order.
-    fn interleave(totals: &[[u32; 8]; 4], sums: &mut [u32; BLOCK]) {
+    /// Writes the 32-bit totals of vectors 0, 2, …, 14; 16, …, 30; 1, …, 15; 17, …, 31 (both
+    /// kernels' order) into `sums` in vector order.
+    #[target_feature(enable = "avx2")]
+    fn store_in_order(totals: &[__m256i; 4], sums: &mut [u32; BLOCK]) {
+        let mut groups = [[0u32; 8]; 4];
+        for (group, total) in groups.iter_mut().zip(totals) {
+            // SAFETY: each group holds eight u32.
+            unsafe { _mm256_storeu_si256(group.as_mut_ptr().cast(), *total) };
+        }
         for j in 0..8 {
-            sums[2 * j] = totals[0][j];
-            sums[16 + 2 * j] = totals[1][j];
-            sums[2 * j + 1] = totals[2][j];
-            sums[17 + 2 * j] = totals[3][j];
+            sums[2 * j] = groups[0][j];
+            sums[16 + 2 * j] = groups[1][j];
+            sums[2 * j + 1] = groups[2][j];
+            sums[17 + 2 * j] = groups[3][j];
         }
     }
 
@@ -201,12 +208,7 @@ mod x86 {
             }
         }
         for (totals, sums) in totals.iter().zip(sums) {
-            let mut groups = [[0u32; 8]; 4];
-            for (group, total) in groups.iter_mut().zip(totals) {
-                // SAFETY: each group holds eight u32.
-                unsafe { _mm256_storeu_si256(group.as_mut_ptr().cast(), *total) };
-            }
-            interleave(&groups, sums);
+            store_in_order(totals, sums);
         }
     }
 
@@ -267,12 +269,7 @@ mod x86 {
             }
         }
         for (totals, sums) in totals.iter().zip(sums) {
-            let mut groups = [[0u32; 8]; 4];
-            for (group, total) in groups.iter_mut().zip(totals) {
-                // SAFETY: each group holds eight u32.
-                unsafe { _mm256_storeu_si256(group.as_mut_ptr().cast(), *total) };
-            }
-            interleave(&groups, sums);
+            store_in_order(totals, sums);
         }
     }
 }
