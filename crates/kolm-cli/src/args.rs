@@ -170,6 +170,15 @@ pub(crate) enum VqRotation {
     Dense,
 }
 
+impl VqRotation {
+    pub(crate) fn library(self) -> kolm_vq::RotationKind {
+        match self {
+            VqRotation::Hadamard => kolm_vq::RotationKind::Hadamard,
+            VqRotation::Dense => kolm_vq::RotationKind::Haar,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct VqEncodeArgs {
     /// Vectors to encode (.npy, .fvecs or .fbin)

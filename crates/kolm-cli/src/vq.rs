@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use kolm_vq::io::{Matrix, read_ids, read_vectors, write_npy_f32, write_npy_i64};
-use kolm_vq::{Config, Index, Quantizer, RotationKind, SearchParams};
+use kolm_vq::{Config, Index, Quantizer, SearchParams};
 use rayon::prelude::*;
 
-use crate::args::{VqCommand, VqEncodeArgs, VqEvalArgs, VqMetric, VqRotation, VqSearchArgs};
+use crate::args::{VqCommand, VqEncodeArgs, VqEvalArgs, VqMetric, VqSearchArgs};
 use crate::output::SafeFile;
 use crate::progress::Progress;
 
@@ -42,13 +42,6 @@ pub(crate) fn run(command: &VqCommand) -> Result<()> {
 fn with_threads(threads: usize, work: impl FnOnce() -> Result<()> + Send) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start threads")?;
     pool.install(work)
-}
-
-fn rotation(kind: VqRotation) -> RotationKind {
-    match kind {
-        VqRotation::Hadamard => RotationKind::Hadamard,
-        VqRotation::Dense => RotationKind::Haar,
-    }
 }
 
 fn load_vectors(path: &Path) -> Result<Matrix<f32>> {
@@ -79,7 +72,7 @@ fn encode(args: &VqEncodeArgs) -> Result<()> {
     let vectors = load_vectors(&args.input)?;
     let config = Config::new(vectors.cols, args.bits)
         .with_variant(args.variant.library())
-        .with_rotation(rotation(args.rotation))
+        .with_rotation(args.rotation.library())
         .with_seed(args.seed)
         .with_outliers_from(&vectors.data);
     let quantizer = Quantizer::new(config)?;
@@ -229,7 +222,7 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
             for seed in (0..args.seeds).map(|offset| args.seed.wrapping_add(offset)) {
                 let config = Config::new(base.cols, bits)
                     .with_variant(variant.library())
-                    .with_rotation(rotation(args.rotation))
+                    .with_rotation(args.rotation.library())
                     .with_seed(seed)
                     .with_outliers_from(&base.data);
                 let quantizer = Quantizer::new(config)?;
