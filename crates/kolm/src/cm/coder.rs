@@ -25,7 +25,7 @@ impl Encoder {
     }
 
     /// Codes `bit` with P(bit = 1) = `p`/4096, `p` in 1..=4095.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn encode(&mut self, bit: u32, p: u32) {
         debug_assert!((1..4096).contains(&p));
         let mid = self.low + ((u64::from(self.high - self.low) * u64::from(p)) >> 12) as u32;
@@ -68,7 +68,7 @@ impl<'a> Decoder<'a> {
         decoder
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_byte(&mut self) -> u32 {
         let byte = self.payload.get(self.position).copied().unwrap_or(0);
         self.position += 1;
@@ -76,7 +76,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Decodes a bit coded with P(1) = `p`/4096.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decode(&mut self, p: u32) -> u32 {
         let mid = self.low + ((u64::from(self.high - self.low) * u64::from(p)) >> 12) as u32;
         let bit = u32::from(self.x <= mid);

@@ -34,19 +34,19 @@ static RATES: [u32; 1024] = {
 };
 
 /// The counter's P(1) as a 12-bit probability.
-#[inline]
+#[inline(always)]
 pub(crate) fn p12(counter: u32) -> i32 {
     ((counter ^ HALF) >> 20) as i32
 }
 
 /// How many times the counter has been updated (up to its limit).
-#[inline]
+#[inline(always)]
 pub(crate) fn count(counter: u32) -> u32 {
     counter & COUNT_MASK
 }
 
 /// Moves the counter toward `bit`, counting the update up to `limit` (at most 1023).
-#[inline]
+#[inline(always)]
 pub(crate) fn update(counter: &mut u32, bit: u32, limit: u32) {
     let n = *counter & COUNT_MASK;
     let p = ((*counter ^ HALF) >> COUNT_BITS) as i64;
@@ -66,16 +66,16 @@ impl ContextTable {
     pub(crate) fn new(log_buckets: u32) -> ContextTable {
         let size = 1usize << log_buckets;
         // All zeros: empty checks and fresh counters, and pages the system hands out lazily.
-        ContextTable { buckets: vec![[0; 16]; size], mask: size - 1 }
+        ContextTable { buckets: super::memory::zeroed_table(size), mask: size - 1 }
     }
 
     /// The bucket for the context with hash `hash`, claimed for it if need be. Slot 0 is the
     /// check; slots 1–15 are the counters of the nibble tree, indexed by the nibble's bits so far
     /// with a leading 1.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bucket(&mut self, hash: u32) -> usize {
         let check = hash | 1; // never 0, the check of an unused bucket
-        let home = (hash.rotate_left(16) as usize) & self.mask;
+        let home = self.home(hash);
         let mut victim = home;
         let mut least = u32::MAX;
         for probe in 0..3 {
@@ -97,7 +97,18 @@ impl ContextTable {
         victim
     }
 
-    #[inline]
+    /// Starts loading the bucket for `hash`, so that several tables' look-ups overlap.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, hash: u32) {
+        super::prefetch(&self.buckets[self.home(hash)]);
+    }
+
+    #[inline(always)]
+    fn home(&self, hash: u32) -> usize {
+        (hash.rotate_left(16) as usize) & self.mask
+    }
+
+    #[inline(always)]
     pub(crate) fn counter(&mut self, bucket: usize, node: usize) -> &mut u32 {
         &mut self.buckets[bucket][node]
     }

@@ -6,10 +6,8 @@
 //!
 //! Both functions are integer-only, so every machine computes the same bits: `squash`
 //! interpolates linearly between 33 knots (the logistic function at x = −2048, −1920, …, 2048,
-//! rounded; a test recomputes them), and `stretch` is the exact inverse of `squash` tabulated
-//! once.
-
-use std::sync::OnceLock;
+//! rounded; a test recomputes them), and `stretch` is the exact inverse of `squash`, tabulated
+//! when kolm is compiled.
 
 /// `4096 / (1 + e^(−k/2))` for k = −16…16, rounded and kept within 1..=4095.
 const KNOTS: [i32; 33] = [
@@ -21,38 +19,42 @@ const KNOTS: [i32; 33] = [
 pub(crate) const STRETCH_LIMIT: i32 = 2047;
 
 /// P(1) in 1/4096ths from a stretched value; inputs beyond ±2047 saturate.
-#[inline]
-pub(crate) fn squash(x: i32) -> i32 {
-    let x = x.clamp(-STRETCH_LIMIT, STRETCH_LIMIT);
+#[inline(always)]
+pub(crate) const fn squash(x: i32) -> i32 {
+    // `clamp`, spelled out to be usable in constants.
+    let x = if x < -STRETCH_LIMIT {
+        -STRETCH_LIMIT
+    } else if x > STRETCH_LIMIT {
+        STRETCH_LIMIT
+    } else {
+        x
+    };
     let offset = x + 2048;
     let (index, weight) = ((offset >> 7) as usize, offset & 127);
     (KNOTS[index] * (128 - weight) + KNOTS[index + 1] * weight + 64) >> 7
 }
 
 /// The stretched value of a 12-bit probability: the smallest x with `squash(x) >= p`.
-#[inline]
+#[inline(always)]
 pub(crate) fn stretch(p: i32) -> i32 {
-    stretch_table()[p.clamp(0, 4095) as usize] as i32
+    STRETCH[p.clamp(0, 4095) as usize] as i32
 }
 
-fn stretch_table() -> &'static [i16; 4096] {
-    static TABLE: OnceLock<Box<[i16; 4096]>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = Box::new([0i16; 4096]);
-        let mut next = 0usize;
-        for x in -STRETCH_LIMIT..=STRETCH_LIMIT {
-            let reached = squash(x) as usize;
-            while next <= reached {
-                table[next] = x as i16;
-                next += 1;
-            }
+/// [`stretch`] tabulated: entry p is the smallest x with `squash(x) >= p`.
+static STRETCH: [i16; 4096] = {
+    let mut table = [STRETCH_LIMIT as i16; 4096];
+    let mut next = 0usize;
+    let mut x = -STRETCH_LIMIT;
+    while x <= STRETCH_LIMIT {
+        let reached = squash(x) as usize;
+        while next <= reached {
+            table[next] = x as i16;
+            next += 1;
         }
-        for entry in &mut table[next..] {
-            *entry = STRETCH_LIMIT as i16;
-        }
-        table
-    })
-}
+        x += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,8 @@ pub(crate) struct MatchModel {
     /// Position just after the last occurrence of each hash of [`MIN_MATCH`] bytes.
     last_seen: Vec<u32>,
     mask: usize,
+    /// The table slot of the last [`MIN_MATCH`] bytes, from [`MatchModel::byte_ended`].
+    slot: usize,
     /// Position of the predicted byte in the history, valid while `length > 0`.
     pointer: usize,
     length: u32,
@@ -38,6 +40,7 @@ impl MatchModel {
         MatchModel {
             last_seen: vec![0; size],
             mask: size - 1,
+            slot: 0,
             pointer: 0,
             length: 0,
             predicted: 0,
@@ -52,7 +55,19 @@ impl MatchModel {
         self.last_seen.len() * 4
     }
 
-    /// Called after each whole byte; `history` ends with it.
+    /// Called after each whole byte, `history` ending with it, before [`MatchModel::byte_done`]:
+    /// finds the table slot of the bytes just ended and starts loading it.
+    #[inline(always)]
+    pub(crate) fn byte_ended(&mut self, history: &[u8]) {
+        let position = history.len();
+        if position >= MIN_MATCH {
+            self.slot = hash_tail(&history[position - MIN_MATCH..]) as usize & self.mask;
+            super::prefetch(&self.last_seen[self.slot]);
+        }
+    }
+
+    /// Follows or looks for a match once the byte that ends `history` is known.
+    #[inline(always)]
     pub(crate) fn byte_done(&mut self, history: &[u8]) {
         let position = history.len();
         if self.length > 0 && history[self.pointer] == history[position - 1] {
@@ -64,7 +79,7 @@ impl MatchModel {
         if position < MIN_MATCH {
             return;
         }
-        let hash = hash_tail(&history[position - MIN_MATCH..]) as usize & self.mask;
+        let hash = self.slot;
         if self.length == 0 {
             let candidate = self.last_seen[hash] as usize;
             if candidate > 0 {
@@ -89,7 +104,7 @@ impl MatchModel {
     }
 
     /// 0 without a match, else 1–3 by length: the mixer's weight-set selector.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn length_bucket(&self) -> usize {
         match (self.agreeing, self.length) {
             (false, _) => 0,
@@ -101,7 +116,7 @@ impl MatchModel {
 
     /// The model's input to the mixer for the next bit, given the bits of the current byte
     /// so far (`partial`, with a leading 1, `bit_count` bits).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn predict(&mut self, partial: u32, bit_count: u32) -> i32 {
         if self.agreeing && (self.predicted >> (8 - bit_count)) != partial {
             self.agreeing = false;
@@ -116,7 +131,7 @@ impl MatchModel {
         stretch(counter::p12(self.counters[self.counter_index]))
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(&mut self, bit: u32) {
         if self.counter_index != 0 {
             counter::update(&mut self.counters[self.counter_index], bit, 1023);
@@ -125,7 +140,7 @@ impl MatchModel {
 }
 
 /// A multiplicative hash of `MIN_MATCH` bytes.
-#[inline]
+#[inline(always)]
 fn hash_tail(bytes: &[u8]) -> u32 {
     let mut value = 0u64;
     for &byte in bytes {
@@ -144,6 +159,7 @@ mod tests {
         let text = b"the quick brown fox jumps; the quick brown fox sleeps";
         let second = text.len() - "the quick brown fox sleeps".len();
         for end in 1..=second + 10 {
+            model.byte_ended(&text[..end]);
             model.byte_done(&text[..end]);
         }
         // After "the quick " again, the model expects "brown".

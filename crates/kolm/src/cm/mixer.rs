@@ -48,14 +48,14 @@ impl Mixer {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(&mut self, input: i32) {
         debug_assert!(self.inputs.len() < self.width);
         self.inputs.push(input);
     }
 
     /// The mixed 12-bit probability, with `sets[g]` the weight set gate g selects.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn mix(&mut self, sets: &[usize]) -> i32 {
         debug_assert_eq!(self.inputs.len(), self.width);
         debug_assert_eq!(sets.len(), self.regions.len());
@@ -74,7 +74,7 @@ impl Mixer {
         squash(sum / self.regions.len() as i32)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(&mut self, bit: u32) {
         for &(start, p) in &self.selected {
             let step = (((bit as i32) << 12) - p) * self.rate;

@@ -23,6 +23,9 @@ pub(crate) struct Predictor {
     tables: Vec<ContextTable>,
     /// Each table's context hash for the current byte.
     hashes: Vec<u32>,
+    /// Each table's bucket key for the current nibble: the context hash, then with the first
+    /// nibble.
+    keys: Vec<u32>,
     /// Each table's bucket for the current nibble.
     buckets: Vec<usize>,
     /// Per table, what a counter's (count, probability) has really meant: a learned map that
@@ -68,6 +71,7 @@ impl Predictor {
             order1: vec![FRESH; 1 << 16],
             tables: (0..hashed).map(|_| ContextTable::new(config.log_buckets)).collect(),
             hashes: vec![0; hashed],
+            keys: vec![0; hashed],
             buckets: vec![0; hashed],
             confidence_maps: vec![[FRESH; CONFIDENCE_CELLS]; hashed],
             confidence_cells: vec![0; hashed],
@@ -88,7 +92,8 @@ impl Predictor {
             word: 0,
             previous_word: 0,
         };
-        predictor.new_byte_contexts();
+        predictor.hash_contexts();
+        predictor.claim_buckets();
         predictor
     }
 
@@ -104,7 +109,7 @@ impl Predictor {
     }
 
     /// P(next bit = 1) in 1/4096ths, within 1..=4095.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn p(&mut self) -> u32 {
         let partial = self.partial as usize;
         let c1 = (self.recent & 0xFF) as usize;
@@ -129,12 +134,13 @@ impl Predictor {
         if !self.apms {
             return p as u32;
         }
-        let refined = self.by_partial_byte.refine(p, partial);
-        let refined_by_order1 = self.by_order1.refine(p, c1 << 8 | partial);
+        let stretched = stretch(p);
+        let refined = self.by_partial_byte.refine(stretched, partial);
+        let refined_by_order1 = self.by_order1.refine(stretched, c1 << 8 | partial);
         ((2 * p + refined + refined_by_order1 * 5 + 4) >> 3).clamp(1, 4095) as u32
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(&mut self, bit: u32) {
         let partial = self.partial as usize;
         let c1 = (self.recent & 0xFF) as usize;
@@ -157,22 +163,28 @@ impl Predictor {
         self.partial = (self.partial << 1) | bit;
         self.bit_count += 1;
         if self.bit_count == 4 {
-            for ((table, bucket), &hash) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.hashes) {
-                *bucket = table.bucket(nibble_hash(hash, self.partial));
+            for (key, &hash) in self.keys.iter_mut().zip(&self.hashes) {
+                *key = nibble_hash(hash, self.partial);
             }
+            self.prefetch_buckets();
+            self.claim_buckets();
         } else if self.bit_count == 8 {
             let byte = (self.partial & 0xFF) as u8;
             self.history.push(byte);
             self.recent = (self.recent << 8) | u64::from(byte);
             self.partial = 1;
             self.bit_count = 0;
+            // Every table look-up of the new byte is started before any is waited for.
+            self.matcher.byte_ended(&self.history);
+            self.hash_contexts();
+            self.prefetch_buckets();
             self.matcher.byte_done(&self.history);
-            self.new_byte_contexts();
+            self.claim_buckets();
         }
     }
 
     /// The counter's slot within the nibble's bucket: the nibble's bits so far, leading 1.
-    #[inline]
+    #[inline(always)]
     fn node(&self) -> usize {
         if self.bit_count < 4 {
             self.partial as usize
@@ -182,8 +194,9 @@ impl Predictor {
         }
     }
 
-    /// Context hashes for a new byte, and the buckets of its first nibble.
-    fn new_byte_contexts(&mut self) {
+    /// Context hashes for a new byte, which are also the keys of its first nibble's buckets.
+    #[inline(always)]
+    fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
         if self.word_model {
             if byte.is_ascii_alphabetic() {
@@ -203,8 +216,21 @@ impl Predictor {
             self.hashes[at] = hash64(context | (0xA << 60));
             self.hashes[at + 1] = hash64((u64::from(self.word) | (u64::from(self.previous_word) << 32)) ^ (0xB << 60));
         }
-        for ((table, bucket), &hash) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.hashes) {
-            *bucket = table.bucket(hash);
+        self.keys.copy_from_slice(&self.hashes);
+    }
+
+    #[inline(always)]
+    fn prefetch_buckets(&self) {
+        for (table, &key) in self.tables.iter().zip(&self.keys) {
+            table.prefetch(key);
+        }
+    }
+
+    /// Each table's bucket for its key.
+    #[inline(always)]
+    fn claim_buckets(&mut self) {
+        for ((table, bucket), &key) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.keys) {
+            *bucket = table.bucket(key);
         }
     }
 }
@@ -213,7 +239,7 @@ const CONFIDENCE_CELLS: usize = 16 * 64;
 
 /// The confidence-map cell of a counter: its count on a log scale (16 steps) and its
 /// probability in 64 steps.
-#[inline]
+#[inline(always)]
 fn confidence_cell(counter: u32) -> usize {
     let n = counter::count(counter);
     let count_step = if n < 8 { n } else { 5 + n.ilog2() };
@@ -221,12 +247,12 @@ fn confidence_cell(counter: u32) -> usize {
 }
 
 /// A counter's input to the mixer: its stretched probability, or nothing if it is unused.
-#[inline]
+#[inline(always)]
 fn input(counter: u32) -> i32 {
     if counter::count(counter) == 0 { 0 } else { stretch(counter::p12(counter)) }
 }
 
-#[inline]
+#[inline(always)]
 fn hash64(value: u64) -> u32 {
     let mut x = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^= x >> 29;
@@ -235,7 +261,7 @@ fn hash64(value: u64) -> u32 {
 }
 
 /// The bucket hash for the second nibble of a byte: the context and the first nibble.
-#[inline]
+#[inline(always)]
 fn nibble_hash(context: u32, partial: u32) -> u32 {
     hash64(u64::from(context) << 8 | u64::from(partial))
 }
