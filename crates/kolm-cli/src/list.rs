@@ -8,7 +8,7 @@ use std::io::{BufReader, Read};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use kolm::{BlockKind, FrameInfo};
+use kolm::FrameInfo;
 
 use crate::args::Format;
 use crate::files::{Input, Status, is_broken_pipe, report, sniff};
@@ -120,16 +120,13 @@ fn print_listing(listing: &Listing, name: &str, verbosity: i32) {
             frame.content_check
         );
         println!(
-            "    {:>6}  {:<6} {:>12} {:>12} {:>6}  {:<8}",
+            "    {:>6}  {:<9} {:>12} {:>12} {:>6}  {:<8}",
             "block", "kind", "original", "payload", "ratio", "check"
         );
         for (index, block) in frame.blocks.iter().enumerate() {
-            let kind = match block.kind {
-                BlockKind::Stored => "stored",
-                BlockKind::Coded => "coded",
-            };
             println!(
-                "    {index:>6}  {kind:<6} {:>12} {:>12} {:>6}  {:08x}",
+                "    {index:>6}  {:<9} {:>12} {:>12} {:>6}  {:08x}",
+                block.kind.to_string(),
                 block.size,
                 block.payload_len,
                 ratio(u64::from(block.payload_len), u64::from(block.size)),

@@ -15,6 +15,7 @@ use crate::Error;
 use crate::cm;
 use crate::level::Level;
 use crate::mdc7::{self, Stages};
+use crate::x86;
 
 /// The block codecs a frame can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,11 +66,27 @@ impl Codec {
 /// # Ok::<(), kolm::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BlockKind {
     /// The payload is the block's bytes.
     Stored,
     /// The payload is the frame codec's output.
     Coded,
+    /// The payload is the frame codec's output for the block's bytes after the x86 branch
+    /// filter, which makes machine code more predictable (chosen when a block looks like
+    /// code).
+    CodedX86,
+}
+
+impl std::fmt::Display for BlockKind {
+    /// `stored`, `coded` or `coded+x86`, as `kolm -l -v` lists blocks.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BlockKind::Stored => "stored",
+            BlockKind::Coded => "coded",
+            BlockKind::CodedX86 => "coded+x86",
+        })
+    }
 }
 
 /// A codec and the level it runs at: everything needed to code a block the same way twice.
@@ -87,11 +104,18 @@ impl BlockCoder {
 
     /// Codes `data`, falling back to storing it when coding does not shrink it.
     pub(crate) fn encode(self, data: &[u8], progress: &mut dyn FnMut(u64)) -> (BlockKind, Vec<u8>) {
-        let payload = match self.codec {
+        let code = |data: &[u8], progress: &mut dyn FnMut(u64)| match self.codec {
             Codec::MidicothRepaired => mdc7::encode_payload(data, mdc7::Model::repaired(self.level.stages()), progress),
             Codec::ContextMixing => cm::encode_payload(data, &self.level.cm_config(), progress),
         };
-        if payload.len() < data.len() { (BlockKind::Coded, payload) } else { (BlockKind::Stored, data.to_vec()) }
+        let (kind, payload) = if self.codec == Codec::ContextMixing && x86::looks_like_code(data) {
+            let mut filtered = data.to_vec();
+            x86::encode(&mut filtered);
+            (BlockKind::CodedX86, code(&filtered, progress))
+        } else {
+            (BlockKind::Coded, code(data, progress))
+        };
+        if payload.len() < data.len() { (kind, payload) } else { (BlockKind::Stored, data.to_vec()) }
     }
 
     /// Recovers the `len` bytes of a block from its payload.
@@ -102,18 +126,20 @@ impl BlockCoder {
         len: usize,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<u8>, Error> {
-        match (kind, self.codec) {
-            (BlockKind::Stored, _) => {
-                progress(payload.len() as u64);
-                Ok(payload.to_vec())
-            }
-            (BlockKind::Coded, Codec::MidicothRepaired) => {
-                mdc7::decode_payload(payload, len, mdc7::Model::repaired(self.level.stages()), progress)
-            }
-            (BlockKind::Coded, Codec::ContextMixing) => {
-                cm::decode_payload(payload, len, &self.level.cm_config(), progress)
-            }
+        if kind == BlockKind::Stored {
+            progress(payload.len() as u64);
+            return Ok(payload.to_vec());
         }
+        let mut bytes = match self.codec {
+            Codec::MidicothRepaired => {
+                mdc7::decode_payload(payload, len, mdc7::Model::repaired(self.level.stages()), progress)?
+            }
+            Codec::ContextMixing => cm::decode_payload(payload, len, &self.level.cm_config(), progress)?,
+        };
+        if kind == BlockKind::CodedX86 {
+            x86::decode(&mut bytes);
+        }
+        Ok(bytes)
     }
 
     /// An upper estimate of the memory one thread needs to code or decode blocks of

@@ -8,7 +8,7 @@
 //! frame   = header block* end
 //! header  = magic(89 4B 4C 4D) version(1) codec(1) level(1) block_log(1) flags(1)
 //!           [content_size(8)] header_check(4)
-//! block   = kind(1: 1 stored, 2 coded) size(4) payload_len(4) check(4) record_check(4) payload
+//! block   = kind(1: 1 stored, 2 coded, 3 coded after the x86 filter) size(4) payload_len(4) check(4) record_check(4) payload
 //! end     = kind(1: 0) content_check(8)
 //! ```
 //!
@@ -52,6 +52,7 @@ const CHECKED_HEADER_LEN: usize = 13;
 const KIND_END: u8 = 0;
 const KIND_STORED: u8 = 1;
 const KIND_CODED: u8 = 2;
+const KIND_CODED_X86: u8 = 3;
 
 /// Everything a frame header records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +133,7 @@ impl BlockHeader {
         bytes[0] = match self.kind {
             BlockKind::Stored => KIND_STORED,
             BlockKind::Coded => KIND_CODED,
+            BlockKind::CodedX86 => KIND_CODED_X86,
         };
         bytes[1..5].copy_from_slice(&self.size.to_le_bytes());
         bytes[5..9].copy_from_slice(&self.payload_len.to_le_bytes());
@@ -191,11 +193,12 @@ pub(crate) fn read_record(reader: &mut impl Read, block_size: u64, index: u64) -
     let kind = match kind[0] {
         KIND_STORED => BlockKind::Stored,
         KIND_CODED => BlockKind::Coded,
+        KIND_CODED_X86 => BlockKind::CodedX86,
         other => return Err(Error::Corrupt(format!("block {index} has unknown kind {other}"))),
     };
     let plausible = match kind {
         BlockKind::Stored => payload_len == size,
-        BlockKind::Coded => payload_len < size,
+        BlockKind::Coded | BlockKind::CodedX86 => payload_len < size,
     };
     if size == 0 || u64::from(size) > block_size || !plausible || payload_len == 0 {
         return Err(Error::Corrupt(format!(

@@ -54,6 +54,7 @@ mod level;
 pub mod mdc7;
 mod pipeline;
 mod stream;
+mod x86;
 
 pub use codec::BlockKind;
 pub use error::Error;

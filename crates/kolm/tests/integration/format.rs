@@ -36,6 +36,38 @@ fn golden_files_pin_every_level() {
     }
 }
 
+/// A deterministic stand-in for x86 machine code: short instructions, and calls (`E8` and a
+/// displacement) to a few functions from all over the block.
+fn synthetic_code(len: usize) -> Vec<u8> {
+    let functions = [0x40i32, 0x1000, 0x2345, 0x8000, 0xF000];
+    let mut code = Vec::with_capacity(len + 5);
+    let mut state = 12_345u32;
+    while code.len() < len {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        if state >> 28 < 3 {
+            let target = functions[(state >> 8) as usize % functions.len()];
+            code.push(0xE8);
+            code.extend_from_slice(&(target - (code.len() + 4) as i32).to_le_bytes());
+        } else {
+            code.extend_from_slice(&[0x48, 0x89, (state >> 16) as u8 & 0x3F]);
+        }
+    }
+    code.truncate(len);
+    code
+}
+
+#[test]
+fn code_is_coded_after_the_x86_filter_and_the_golden_file_pins_it() {
+    let code = synthetic_code(65_536);
+    let packed = kolm::compress(&code, level(1));
+    assert_eq!(kolm::inspect(&packed[..]).unwrap()[0].blocks[0].kind, BlockKind::CodedX86);
+    assert!(kolm::decompress(&packed).unwrap() == code);
+    assert!(packed == golden("x86-synthetic.level1.kolm"), "level 1 no longer writes its x86 golden file");
+    // The golden file of source code and records has no branches: not filtered.
+    let mixed = kolm::compress(&golden("mixed.bin"), level(1));
+    assert_eq!(kolm::inspect(&mixed[..]).unwrap()[0].blocks[0].kind, BlockKind::Coded);
+}
+
 #[test]
 fn frames_of_the_retired_midicoth_codec_still_decode() {
     let input = &corpus("fields.c")[..6000];
