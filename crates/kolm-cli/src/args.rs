@@ -26,13 +26,14 @@ complete.
 kolm predicts each byte bit by bit, mixing order-0 to order-8 context models, a
 word model and a match model, and codes it with an arithmetic coder. It compresses
 text and structured data far better than general-purpose tools, at about
-0.3-0.6 MB/s per thread. -T0 codes blocks on every core, with output identical
+0.3-1 MB/s per thread. -T0 codes blocks on every core, with output identical
 to -T1. A progress bar shows on a terminal.
 
-Levels 1-5 add models; 6-9 use larger blocks and tables (more context, more memory):
-  level     1     2     3     4     5     6     7     8     9
-  block  2MiB  2MiB  2MiB  2MiB  2MiB  4MiB  8MiB 16MiB 32MiB
-  memory   64   156   412   476   540  1060  2100  2132  2196  MiB per thread, at most";
+Levels 1-5 add models; 6-9 use larger tables and blocks (more context, more memory):
+  level      1      2      3      4      5      6      7      8      9
+  block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
+  memory   120    212    468    532    596   1108   2196   2324   2324  MiB per thread, at most
+Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -100,8 +100,17 @@ impl Options {
         self
     }
 
+    /// The block size exponent: as set, or the level's, lowered for an input known to be
+    /// smaller (the same blocks, but the header then states what decoding really needs, which
+    /// memory limits are checked against).
     pub(crate) fn block_log(&self) -> u8 {
-        self.block_log.unwrap_or_else(|| self.level.default_block_log())
+        self.block_log.unwrap_or_else(|| {
+            let default = self.level.default_block_log();
+            match self.content_size {
+                Some(bytes) => default.min(bytes.next_power_of_two().ilog2().max(MIN_BLOCK_LOG.into()) as u8),
+                None => default,
+            }
+        })
     }
 
     /// The threads asked for, with 0 resolved to the number of cores.

@@ -25,14 +25,23 @@ fn golden(name: &str) -> Vec<u8> {
     read(&repo_root().join("testdata/kolm").join(name))
 }
 
+/// Checks that `written` is golden file `name`; with `KOLM_BLESS=1` in the environment,
+/// rewrites the file instead (only for a deliberate change of what kolm writes).
+fn check_golden(name: &str, written: &[u8]) {
+    if std::env::var_os("KOLM_BLESS").is_some() {
+        std::fs::write(repo_root().join("testdata/kolm").join(name), written).unwrap();
+    }
+    assert!(written == golden(name), "kolm no longer writes golden file {name}");
+}
+
 #[test]
 fn golden_files_pin_every_level() {
     // Source code followed by a spreadsheet's binary records; see testdata/README.md.
     let input = golden("mixed.bin");
     for n in 1..=9 {
-        let expected = golden(&format!("mixed.bin.level{n}.kolm"));
-        assert!(kolm::compress(&input, level(n)) == expected, "level {n} no longer writes its golden file");
-        assert!(kolm::decompress(&expected).unwrap() == input, "level {n}");
+        let name = format!("mixed.bin.level{n}.kolm");
+        check_golden(&name, &kolm::compress(&input, level(n)));
+        assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
     }
 }
 
@@ -62,10 +71,29 @@ fn code_is_coded_after_the_x86_filter_and_the_golden_file_pins_it() {
     let packed = kolm::compress(&code, level(1));
     assert_eq!(kolm::inspect(&packed[..]).unwrap()[0].blocks[0].kind, BlockKind::CodedX86);
     assert!(kolm::decompress(&packed).unwrap() == code);
-    assert!(packed == golden("x86-synthetic.level1.kolm"), "level 1 no longer writes its x86 golden file");
+    check_golden("x86-synthetic.level1.kolm", &packed);
     // The golden file of source code and records has no branches: not filtered.
     let mixed = kolm::compress(&golden("mixed.bin"), level(1));
     assert_eq!(kolm::inspect(&mixed[..]).unwrap()[0].blocks[0].kind, BlockKind::Coded);
+}
+
+#[test]
+fn an_input_of_known_size_gets_a_block_just_large_enough() {
+    let data = corpus("alice29.txt");
+    let block_size = |packed: &[u8]| kolm::inspect(packed).unwrap()[0].block_size;
+    // 152,089 bytes: 2^18, not level 5's 16 MiB; the payload is the same either way.
+    let known = kolm::compress(&data, level(5));
+    assert_eq!(block_size(&known), 1 << 18);
+    let mut streamed = write::Encoder::new(Vec::new(), level(5)).unwrap();
+    streamed.write_all(&data).unwrap();
+    let streamed = streamed.finish().unwrap();
+    assert_eq!(block_size(&streamed), 1 << 24);
+    let payload = |packed: &[u8]| kolm::inspect(packed).unwrap()[0].blocks[0].payload_len;
+    assert_eq!(payload(&known), payload(&streamed));
+    // At least the smallest block, and an explicit size is kept.
+    assert_eq!(block_size(&kolm::compress(b"tiny", level(1))), 1 << 16);
+    let chosen = kolm::compress_with(&data, &Options::new().block_size(1 << 20)).unwrap();
+    assert_eq!(block_size(&chosen), 1 << 20);
 }
 
 #[test]
