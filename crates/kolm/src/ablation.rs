@@ -1,7 +1,8 @@
 //! What each part of the native engine is worth, measured by switching it off.
 //!
-//! [`components`] lists the parts a level runs; [`coded_len`] codes data as one block with
-//! one of them switched off (or none) and checks that it decodes back. The difference from the
+//! [`components`] lists the parts a level runs; [`coded_len`] codes data as one block, as
+//! kolm would (after the x86 filter if the data looks like machine code), with one of them
+//! switched off (or none) and checks that it decodes back. The difference from the
 //! full engine's size is that part's contribution on that data. `kolm-bench ablation` prints
 //! these for every file of a corpus; a part that does not pay its way anywhere is a candidate
 //! for removal.
@@ -16,7 +17,7 @@
 //! ```
 
 pub use crate::cm::Component;
-use crate::{Error, Level, cm};
+use crate::{Error, Level, cm, x86};
 
 /// The parts of the native engine that run at `level`, each of which can be switched off.
 pub fn components(level: Level) -> Vec<Component> {
@@ -25,7 +26,13 @@ pub fn components(level: Level) -> Vec<Component> {
     if config.word {
         parts.push(Component::Words);
     }
-    parts.extend([Component::Match, Component::ConfidenceMaps, Component::ByteGate, Component::Apms]);
+    parts.extend([
+        Component::Match,
+        Component::ConfidenceMaps,
+        Component::ByteGate,
+        Component::Apms,
+        Component::X86Filter,
+    ]);
     parts
 }
 
@@ -34,6 +41,13 @@ pub fn components(level: Level) -> Vec<Component> {
 /// be a bug) is reported as [`Error::Corrupt`].
 pub fn coded_len(data: &[u8], level: Level, without: Option<Component>) -> Result<usize, Error> {
     let config = cm::Config { without, ..level.cm_config() };
+    let filtered;
+    let data = if without != Some(Component::X86Filter) && x86::looks_like_code(data) {
+        filtered = x86::filtered(data);
+        &filtered
+    } else {
+        data
+    };
     let payload = cm::encode_payload(data, &config, &mut |_| {});
     if cm::decode_payload(&payload, data.len(), &config, &mut |_| {})? != data {
         return Err(Error::Corrupt(format!("the round trip without {without:?} changed the data")));

@@ -109,9 +109,7 @@ impl BlockCoder {
             Codec::ContextMixing => cm::encode_payload(data, &self.level.cm_config(), progress),
         };
         let (kind, payload) = if self.codec == Codec::ContextMixing && x86::looks_like_code(data) {
-            let mut filtered = data.to_vec();
-            x86::encode(&mut filtered);
-            (BlockKind::CodedX86, code(&filtered, progress))
+            (BlockKind::CodedX86, code(&x86::filtered(data), progress))
         } else {
             (BlockKind::Coded, code(data, progress))
         };

@@ -30,6 +30,13 @@
 /// Values of a near operand lie in [−`NEAR`, `NEAR`).
 const NEAR: i32 = 1 << 24;
 
+/// A copy of `block` with the filter applied.
+pub(crate) fn filtered(block: &[u8]) -> Vec<u8> {
+    let mut copy = block.to_vec();
+    encode(&mut copy);
+    copy
+}
+
 /// Rewrites every near branch operand of `block` as its target (the filter).
 pub(crate) fn encode(block: &mut [u8]) {
     for at in (0..block.len().saturating_sub(4)).rev() {

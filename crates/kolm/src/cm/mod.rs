@@ -78,6 +78,9 @@ pub enum Component {
     ByteGate,
     /// The two adaptive probability maps after the mixer.
     Apms,
+    /// The x86 branch filter applied to blocks that look like machine code (outside the
+    /// engine proper: it changes the bytes the engine sees).
+    X86Filter,
 }
 
 impl std::fmt::Display for Component {
@@ -89,6 +92,7 @@ impl std::fmt::Display for Component {
             Component::ConfidenceMaps => f.write_str("confidence maps"),
             Component::ByteGate => f.write_str("byte gate"),
             Component::Apms => f.write_str("APMs"),
+            Component::X86Filter => f.write_str("x86 filter"),
         }
     }
 }
@@ -131,10 +135,14 @@ const PROGRESS_STEP: usize = 1 << 16;
 
 /// Codes `data` into a payload, calling `progress` with the bytes coded since its last call.
 pub(crate) fn encode_payload(data: &[u8], config: &Config, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
+    encode_with(Kernel::detect(), data, config, progress)
+}
+
+fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
     let mut predictor = model::Predictor::new(&config.for_block(data.len()), data.len());
     let mut encoder = coder::Encoder::with_capacity(data.len() / 2 + 16);
     for chunk in data.chunks(PROGRESS_STEP) {
-        Kernel::detect().run(|| encode_chunk(chunk, &mut predictor, &mut encoder));
+        kernel.run(|| encode_chunk(chunk, &mut predictor, &mut encoder));
         progress(chunk.len() as u64);
     }
     encoder.finish()
@@ -242,6 +250,14 @@ mod tests {
         round_trip(b"a");
         round_trip(&[0u8; 10_000]);
         round_trip(&(0..=255u8).cycle().take(5000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_compilation_of_the_coding_loop_writes_the_same_bytes() {
+        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/corpus/alice29.txt")).unwrap();
+        // The kernel detected here (AVX2 on most x86-64 machines) against the portable one.
+        let portable = encode_with(Kernel::Portable, &text[..30_000], &TEST_CONFIG, &mut |_| {});
+        assert_eq!(portable, encode_payload(&text[..30_000], &TEST_CONFIG, &mut |_| {}));
     }
 
     #[test]
