@@ -2,21 +2,22 @@
 //! (in arbitrary bytes the record check rejects almost every payload first).
 //!
 //! Input: codec and level (1 byte: the top bit picks codec 1 or 2, the rest the level), claimed
-//! block size (2 bytes, little-endian), stored flag (1 byte), then the payload.
+//! block size (2 bytes, little-endian), block kind (1 byte, modulo 3: stored, coded, or coded
+//! after the x86 filter), then the payload.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use xxhash_rust::xxh64::xxh64;
 
 fuzz_target!(|data: &[u8]| {
-    let [level, low, high, stored, payload @ ..] = data else { return };
+    let [level, low, high, kind, payload @ ..] = data else { return };
     let size = u32::from(u16::from_le_bytes([*low, *high])).max(1);
     let mut stream = kolm::MAGIC.to_vec();
     let codec = 1 + (level >> 7);
     stream.extend_from_slice(&[1, codec, (level & 0x7F) % 9 + 1, 16, 0]);
     let check = xxh64(&stream, 0) as u32;
     stream.extend_from_slice(&check.to_le_bytes());
-    let mut record = vec![if stored & 1 == 1 { 1 } else { 2 }];
+    let mut record = vec![1 + kind % 3];
     record.extend_from_slice(&size.to_le_bytes());
     record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     record.extend_from_slice(&0u32.to_le_bytes());
