@@ -202,6 +202,7 @@ mod tests {
             "no confidence maps",
             "no byte gate",
             "no APMs",
+            "no x86 filter",
         ];
         assert_eq!(labels, expected);
         let files = vec![("fields.c".to_owned(), text.clone())];
@@ -215,6 +216,8 @@ mod tests {
             let index = expected.iter().position(|label| *label == part).unwrap();
             assert!(sizes[0][index] > sizes[0][0], "{part}: {:?}", sizes[0]);
         }
+        // Source code is not machine code: the x86 filter is not applied, so it changes nothing.
+        assert_eq!(sizes[0][expected.len() - 1], sizes[0][0]);
         let table = render("t", Engine::Native(level), &files, &sizes);
         assert!(table.contains("kolm's native engine at level 3"), "{table}");
     }
