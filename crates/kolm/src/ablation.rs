@@ -41,13 +41,8 @@ pub fn components(level: Level) -> Vec<Component> {
 /// be a bug) is reported as [`Error::Corrupt`].
 pub fn coded_len(data: &[u8], level: Level, without: Option<Component>) -> Result<usize, Error> {
     let config = cm::Config { without, ..level.cm_config() };
-    let filtered;
-    let data = if without != Some(Component::X86Filter) && x86::looks_like_code(data) {
-        filtered = x86::filtered(data);
-        &filtered
-    } else {
-        data
-    };
+    let filtered = if without == Some(Component::X86Filter) { None } else { x86::filtered_if_code(data) };
+    let data = filtered.as_deref().unwrap_or(data);
     let payload = cm::encode_payload(data, &config, &mut |_| {});
     if cm::decode_payload(&payload, data.len(), &config, &mut |_| {})? != data {
         return Err(Error::Corrupt(format!("the round trip without {without:?} changed the data")));

@@ -108,10 +108,10 @@ impl BlockCoder {
             Codec::MidicothRepaired => mdc7::encode_payload(data, mdc7::Model::repaired(self.level.stages()), progress),
             Codec::ContextMixing => cm::encode_payload(data, &self.level.cm_config(), progress),
         };
-        let (kind, payload) = if self.codec == Codec::ContextMixing && x86::looks_like_code(data) {
-            (BlockKind::CodedX86, code(&x86::filtered(data), progress))
-        } else {
-            (BlockKind::Coded, code(data, progress))
+        let filtered = if self.codec == Codec::ContextMixing { x86::filtered_if_code(data) } else { None };
+        let (kind, payload) = match filtered {
+            Some(filtered) => (BlockKind::CodedX86, code(&filtered, progress)),
+            None => (BlockKind::Coded, code(data, progress)),
         };
         if payload.len() < data.len() { (kind, payload) } else { (BlockKind::Stored, data.to_vec()) }
     }

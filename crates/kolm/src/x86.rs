@@ -30,11 +30,14 @@
 /// Values of a near operand lie in [−`NEAR`, `NEAR`).
 const NEAR: i32 = 1 << 24;
 
-/// A copy of `block` with the filter applied.
-pub(crate) fn filtered(block: &[u8]) -> Vec<u8> {
-    let mut copy = block.to_vec();
-    encode(&mut copy);
-    copy
+/// A copy of `block` with the filter applied, if the block looks like machine code
+/// ([`looks_like_code`]); `None` otherwise.
+pub(crate) fn filtered_if_code(block: &[u8]) -> Option<Vec<u8>> {
+    looks_like_code(block).then(|| {
+        let mut copy = block.to_vec();
+        encode(&mut copy);
+        copy
+    })
 }
 
 /// Rewrites every near branch operand of `block` as its target (the filter).
@@ -53,7 +56,7 @@ pub(crate) fn decode(block: &mut [u8]) {
 
 /// Whether `block` looks like x86 machine code: at least one near branch operand per 256
 /// bytes, and near ones four times as common as far ones.
-pub(crate) fn looks_like_code(block: &[u8]) -> bool {
+fn looks_like_code(block: &[u8]) -> bool {
     let (mut near, mut far) = (0usize, 0usize);
     for window in block.windows(5) {
         if window[0] & 0xFE == 0xE8 {
