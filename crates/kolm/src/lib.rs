@@ -53,6 +53,7 @@ mod frame;
 mod level;
 pub mod mdc7;
 mod pipeline;
+mod simd;
 mod stream;
 mod x86;
 

@@ -45,6 +45,7 @@ mod mixer;
 mod model;
 
 use crate::Error;
+use crate::simd::Kernel;
 
 /// What a level runs: the set of models and their table sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,10 +160,11 @@ pub(crate) fn decode_payload(
     // than the payload really codes. It is the output, so it is returned rather than copied.
     let mut predictor = model::Predictor::new(&config.for_block(len), len.min(1 << 20));
     let mut decoder = coder::Decoder::new(payload);
+    let kernel = Kernel::detect();
     let mut decoded = 0;
     while decoded < len {
         let chunk = (len - decoded).min(PROGRESS_STEP);
-        Kernel::detect().run(|| decode_chunk(chunk, &mut predictor, &mut decoder));
+        kernel.run(|| decode_chunk(chunk, &mut predictor, &mut decoder));
         decoded += chunk;
         decoder.check_end()?;
         progress(chunk as u64);
@@ -187,43 +189,6 @@ fn decode_chunk(len: usize, predictor: &mut model::Predictor, decoder: &mut code
         let bit = decoder.decode(predictor.p());
         predictor.update(bit);
     }
-}
-
-/// Which compilation of the coding loop runs. The model is integer arithmetic throughout, so
-/// every compilation computes the same values; the AVX2 one just has wider instructions to
-/// do it with (the mixer's products, four or eight at a time).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kernel {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-}
-
-impl Kernel {
-    fn detect() -> Kernel {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return Kernel::Avx2;
-        }
-        Kernel::Portable
-    }
-
-    /// Runs `work`, a coding loop inlined here, compiled for this kernel.
-    #[inline(always)]
-    fn run(self, work: impl FnOnce()) {
-        match self {
-            Kernel::Portable => work(),
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `detect` chose this kernel only on a CPU with AVX2.
-            Kernel::Avx2 => unsafe { with_avx2(work) },
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn with_avx2(work: impl FnOnce()) {
-    work()
 }
 
 #[cfg(test)]
