@@ -23,9 +23,6 @@ pub(crate) struct Predictor {
     tables: Vec<ContextTable>,
     /// Each table's context hash for the current byte.
     hashes: Vec<u32>,
-    /// Each table's bucket key for the current nibble: the context hash, then with the first
-    /// nibble.
-    keys: Vec<u32>,
     /// Each table's bucket for the current nibble.
     buckets: Vec<usize>,
     /// Per table, what a counter's (count, probability) has really meant: a learned map that
@@ -71,7 +68,6 @@ impl Predictor {
             order1: vec![FRESH; 1 << 16],
             tables: (0..hashed).map(|_| ContextTable::new(config.log_buckets)).collect(),
             hashes: vec![0; hashed],
-            keys: vec![0; hashed],
             buckets: vec![0; hashed],
             confidence_maps: vec![[FRESH; CONFIDENCE_CELLS]; hashed],
             confidence_cells: vec![0; hashed],
@@ -163,9 +159,6 @@ impl Predictor {
         self.partial = (self.partial << 1) | bit;
         self.bit_count += 1;
         if self.bit_count == 4 {
-            for (key, &hash) in self.keys.iter_mut().zip(&self.hashes) {
-                *key = nibble_hash(hash, self.partial);
-            }
             self.prefetch_buckets();
             self.claim_buckets();
         } else if self.bit_count == 8 {
@@ -194,7 +187,7 @@ impl Predictor {
         }
     }
 
-    /// Context hashes for a new byte, which are also the keys of its first nibble's buckets.
+    /// Context hashes for a new byte.
     #[inline(always)]
     fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
@@ -216,21 +209,20 @@ impl Predictor {
             self.hashes[at] = hash64(context | (0xA << 60));
             self.hashes[at + 1] = hash64((u64::from(self.word) | (u64::from(self.previous_word) << 32)) ^ (0xB << 60));
         }
-        self.keys.copy_from_slice(&self.hashes);
     }
 
     #[inline(always)]
     fn prefetch_buckets(&self) {
-        for (table, &key) in self.tables.iter().zip(&self.keys) {
-            table.prefetch(key);
+        for (table, &hash) in self.tables.iter().zip(&self.hashes) {
+            table.prefetch(bucket_key(hash, self.bit_count, self.partial));
         }
     }
 
-    /// Each table's bucket for its key.
+    /// Each table's bucket for the current nibble.
     #[inline(always)]
     fn claim_buckets(&mut self) {
-        for ((table, bucket), &key) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.keys) {
-            *bucket = table.bucket(key);
+        for ((table, bucket), &hash) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.hashes) {
+            *bucket = table.bucket(bucket_key(hash, self.bit_count, self.partial));
         }
     }
 }
@@ -258,6 +250,13 @@ fn hash64(value: u64) -> u32 {
     x ^= x >> 29;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     (x >> 32) as u32
+}
+
+/// The key of a table's bucket for the nibble that starts after `bit_count` bits of the byte
+/// (0 or 4): the context hash, and for the second nibble the first one too.
+#[inline(always)]
+fn bucket_key(hash: u32, bit_count: u32, partial: u32) -> u32 {
+    if bit_count < 4 { hash } else { nibble_hash(hash, partial) }
 }
 
 /// The bucket hash for the second nibble of a byte: the context and the first nibble.
