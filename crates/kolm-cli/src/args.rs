@@ -237,6 +237,11 @@ pub(crate) struct VqSearchArgs {
     #[arg(long, value_enum, default_value_t = VqMetric::Ip)]
     pub(crate) metric: VqMetric,
 
+    /// Vectors the first pass of a two-stage search keeps for the second (4-bit indexes;
+    /// default: 4·(k + 16), at least 256); larger is slower and closer to a one-pass scan
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) shortlist: Option<u64>,
+
     /// Write ids to this .npy (int64, queries × k) instead of TSV on standard output
     #[arg(long, value_name = "FILE.npy", requires = "scores")]
     pub(crate) ids: Option<PathBuf>,
@@ -287,6 +292,11 @@ pub(crate) struct VqEvalArgs {
     /// Seed of the rotation (and QJL matrix)
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
+
+    /// Vectors the first pass of a two-stage search keeps for the second (4-bit indexes;
+    /// default: 4·(k + 16), at least 256)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) shortlist: Option<u64>,
 
     /// Repeat with this many seeds (SEED, SEED+1, …) and report means: one rotation's luck
     /// moves recall@1 by about ±0.01

@@ -23,6 +23,15 @@
 //! once for up to [`MAX_QUERIES`] queries. The scalar kernel computes the same integer sums
 //! one entry at a time, so every kernel gives the same totals bit for bit, and search ranks
 //! the same on every CPU.
+//!
+//! **One code at a time.** The second pass of a two-stage search scores a shortlist of
+//! vectors from their packed 4-bit codes (two coordinates per byte, vector after vector), where
+//! the transposed layout does not help. [`Kernel::code_dot`] looks each nibble up in one
+//! 16-entry table of *levels* (the codebook's centroids rounded to 0–[`MAX_LEVEL`]), shared by
+//! every coordinate, and multiplies it by the query coordinate rounded to a signed byte (at
+//! most [`MAX_WEIGHT`] in magnitude): `vpmaddubsw` then `vpmaddwd`, 64 coordinates per step.
+//! A pair of products is at most 2·127·127, so the 16-bit step cannot saturate and the sum is
+//! exact, the same as the scalar kernel's.
 
 /// Vectors per block of the transposed layout.
 pub const BLOCK: usize = 32;
@@ -32,6 +41,10 @@ pub const UNIT_ALIGN: usize = 4;
 pub const MAX_QUERIES: usize = 4;
 /// The largest table entry: two entries must add up without overflowing a byte.
 pub const MAX_ENTRY: u8 = 127;
+/// The largest level of [`Kernel::code_dot`]'s table.
+pub const MAX_LEVEL: u8 = 127;
+/// The largest magnitude of a [`Kernel::code_dot`] weight.
+pub const MAX_WEIGHT: i8 = 127;
 
 /// Where unit `unit`'s nibble of vector `vector` lives in a block: the byte and the shift.
 pub fn code_position(unit: usize, vector: usize) -> (usize, u32) {
@@ -106,6 +119,36 @@ impl Kernel {
             _ => unreachable!("SIMD kernels exist only on x86-64"),
         }
     }
+
+    /// `Σ_i even[i]·levels[code[i] & 15] + odd[i]·levels[code[i] >> 4]`: the dot product of a
+    /// packed 4-bit code (`code.len()` bytes, coordinates `2i` and `2i + 1` in byte `i`) with
+    /// weights split by coordinate parity (each at least `code.len()` long). Levels are at most
+    /// [`MAX_LEVEL`], weights at most [`MAX_WEIGHT`] in magnitude. The kernel must be
+    /// [available](Kernel::is_available).
+    pub fn code_dot(self, levels: &[u8; 16], even: &[i8], odd: &[i8], code: &[u8]) -> i32 {
+        assert!(even.len() >= code.len() && odd.len() >= code.len());
+        debug_assert!(levels.iter().all(|&level| level <= MAX_LEVEL));
+        debug_assert!(even.iter().chain(odd).all(|&weight| weight >= -MAX_WEIGHT));
+        match self {
+            Kernel::Scalar => scalar_code_dot(levels, even, odd, code),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the caller only picks an available kernel (AVX-512BW implies AVX2); the
+            // weights are at least as long as the code, checked above.
+            Kernel::Avx2 | Kernel::Avx512 => unsafe { x86::avx2_code_dot(levels, even, odd, code) },
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => unreachable!("SIMD kernels exist only on x86-64"),
+        }
+    }
+}
+
+fn scalar_code_dot(levels: &[u8; 16], even: &[i8], odd: &[i8], code: &[u8]) -> i32 {
+    code.iter()
+        .zip(even.iter().zip(odd))
+        .map(|(&byte, (&even, &odd))| {
+            i32::from(even) * i32::from(levels[usize::from(byte & 15)])
+                + i32::from(odd) * i32::from(levels[usize::from(byte >> 4)])
+        })
+        .sum()
 }
 
 fn scalar_sums(tables: &[u8], block: &[u8], sums: &mut [u32; BLOCK]) {
@@ -137,16 +180,16 @@ mod x86 {
     /// kernels' order) into `sums` in vector order.
     #[target_feature(enable = "avx2")]
     fn store_in_order(totals: &[__m256i; 4], sums: &mut [u32; BLOCK]) {
-        let mut groups = [[0u32; 8]; 4];
-        for (group, total) in groups.iter_mut().zip(totals) {
-            // SAFETY: each group holds eight u32.
-            unsafe { _mm256_storeu_si256(group.as_mut_ptr().cast(), *total) };
-        }
-        for j in 0..8 {
-            sums[2 * j] = groups[0][j];
-            sums[16 + 2 * j] = groups[1][j];
-            sums[2 * j + 1] = groups[2][j];
-            sums[17 + 2 * j] = groups[3][j];
+        for (half, (evens, odds)) in [(totals[0], totals[2]), (totals[1], totals[3])].into_iter().enumerate() {
+            // Per 128-bit lane: vectors 0–3 and 8–11 of the half, then 4–7 and 12–15.
+            let (low, high) = (_mm256_unpacklo_epi32(evens, odds), _mm256_unpackhi_epi32(evens, odds));
+            let first = _mm256_permute2x128_si256(low, high, 0x20);
+            let second = _mm256_permute2x128_si256(low, high, 0x31);
+            // SAFETY: sixteen u32 from `half·16`, within the block's 32.
+            unsafe {
+                _mm256_storeu_si256(sums.as_mut_ptr().add(16 * half).cast(), first);
+                _mm256_storeu_si256(sums.as_mut_ptr().add(16 * half + 8).cast(), second);
+            }
         }
     }
 
@@ -272,6 +315,35 @@ mod x86 {
             store_in_order(totals, sums);
         }
     }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn avx2_code_dot(levels: &[u8; 16], even: &[i8], odd: &[i8], code: &[u8]) -> i32 {
+        // SAFETY: `levels` holds 16 bytes.
+        let table = _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(levels.as_ptr().cast()) });
+        let nibble = _mm256_set1_epi8(0x0f);
+        let ones = _mm256_set1_epi16(1);
+        let mut total = _mm256_setzero_si256();
+        let whole = code.len() / 32 * 32;
+        for at in (0..whole).step_by(32) {
+            // SAFETY: `at + 32 ≤ code.len() ≤ even.len(), odd.len()`.
+            let (codes, even, odd) = unsafe {
+                (
+                    _mm256_loadu_si256(code.as_ptr().add(at).cast()),
+                    _mm256_loadu_si256(even.as_ptr().add(at).cast()),
+                    _mm256_loadu_si256(odd.as_ptr().add(at).cast()),
+                )
+            };
+            let low = _mm256_shuffle_epi8(table, _mm256_and_si256(codes, nibble));
+            let high = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble));
+            let low = _mm256_madd_epi16(_mm256_maddubs_epi16(low, even), ones);
+            let high = _mm256_madd_epi16(_mm256_maddubs_epi16(high, odd), ones);
+            total = _mm256_add_epi32(total, _mm256_add_epi32(low, high));
+        }
+        let mut lanes = [0i32; 8];
+        // SAFETY: eight i32.
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), total) };
+        lanes.iter().sum::<i32>() + super::scalar_code_dot(levels, &even[whole..], &odd[whole..], &code[whole..])
+    }
 }
 
 #[cfg(test)]
@@ -332,6 +404,26 @@ mod tests {
                     assert_eq!(scalar, fast, "{kernel:?}, {units} units, {queries} queries");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn code_dot_kernels_agree_with_the_scalar_one() {
+        let mut rng = SplitMix64::new(5);
+        for len in [0, 1, 25, 31, 32, 33, 192, 200] {
+            let levels: [u8; 16] = std::array::from_fn(|_| (rng.next_u64() % (u64::from(MAX_LEVEL) + 1)) as u8);
+            let mut weight = || ((rng.next_u64() % 255) as i16 - 127) as i8;
+            let (even, odd): (Vec<i8>, Vec<i8>) = (0..len).map(|_| (weight(), weight())).unzip();
+            let code: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+            let scalar = Kernel::Scalar.code_dot(&levels, &even, &odd, &code);
+            for kernel in available() {
+                assert_eq!(kernel.code_dot(&levels, &even, &odd, &code), scalar, "{kernel:?}, {len} bytes");
+            }
+        }
+        // The extremes: every product at ±127·127.
+        let (top, low) = ([MAX_LEVEL; 16], [-MAX_WEIGHT; 64]);
+        for kernel in [Kernel::Scalar].into_iter().chain(available()) {
+            assert_eq!(kernel.code_dot(&top, &low, &low, &[0xff; 64]), -128 * 127 * 127, "{kernel:?}");
         }
     }
 
