@@ -501,68 +501,66 @@ impl Index {
     }
 
     #[inline(always)]
-    fn scan_compiled<'a>(&self, queries: &'a [Scorer], params: &SearchParams, pass: Pass, best: &mut [Best]) {
-        let segments: Vec<&Segment> = self.segments.iter().filter(|segment| segment.content.in_pass(pass)).collect();
-        let quantized: Vec<Vec<&QuantizedTables>> = (0..self.segments.len())
-            .filter(|&index| self.segments[index].content.in_pass(pass))
-            .map(|index| {
-                let tables = |query: &'a Scorer| query.tables[index].quantized.as_ref().expect("tables for the pass");
-                queries.iter().map(tables).collect()
+    fn scan_compiled(&self, queries: &[Scorer], params: &SearchParams, pass: Pass, best: &mut [Best]) {
+        let mut scans: Vec<SegmentScan> = (self.segments.iter().enumerate())
+            .filter(|(_, segment)| segment.content.in_pass(pass))
+            .map(|(index, segment)| {
+                let tables: Vec<&QuantizedTables> = (queries.iter())
+                    .map(|query| query.tables[index].quantized.as_ref().expect("tables for the pass"))
+                    .collect();
+                let entries = tables.iter().map(|tables| tables.entries.as_slice()).collect();
+                SegmentScan { segment, tables, entries, sums: [[0; BLOCK]; MAX_QUERIES] }
             })
             .collect();
-        let entries: Vec<Vec<&[u8]>> =
-            quantized.iter().map(|tables| tables.iter().map(|tables| tables.entries.as_slice()).collect()).collect();
-        let mut sums = vec![[[0u32; BLOCK]; MAX_QUERIES]; segments.len()];
-        let mut scores = [0.0f32; BLOCK];
         let scale = if params.metric == Metric::L2 { 2.0 } else { 1.0 };
         let blocks = self.len().div_ceil(BLOCK);
         for tile in (0..blocks).step_by(TILE_BLOCKS) {
-            for (group_start, (group, best)) in
-                (0..).step_by(MAX_QUERIES).zip(queries.chunks(MAX_QUERIES).zip(best.chunks_mut(MAX_QUERIES)))
-            {
-                let group = group_start..group_start + group.len();
+            for (group_start, best) in (0..).step_by(MAX_QUERIES).zip(best.chunks_mut(MAX_QUERIES)) {
+                let group = group_start..group_start + best.len();
                 for block in tile..(tile + TILE_BLOCKS).min(blocks) {
                     let first = block * BLOCK;
                     let present = BLOCK.min(self.len() - first);
-                    for ((segment, entries), sums) in segments.iter().zip(&entries).zip(&mut sums) {
-                        let bytes = segment.units * 16;
-                        let codes = &segment.blocks[block * bytes..(block + 1) * bytes];
-                        params.kernel.block_sums(&entries[group.clone()], codes, &mut sums[..group.len()]);
+                    // Internally higher is better for both metrics: `2·ip − ‖x‖²` ranks as
+                    // `−‖q − x‖²`.
+                    let (start, least_start) = match params.metric {
+                        Metric::InnerProduct => ([0.0; BLOCK], 0.0),
+                        Metric::L2 => {
+                            let mut start = [0.0; BLOCK];
+                            let norms = &self.squared_norms[first..first + present];
+                            start.iter_mut().zip(norms).for_each(|(start, norm)| *start = -norm);
+                            (start, -self.least_squared_norms[block])
+                        }
+                    };
+                    for scan in &mut scans {
+                        let bytes = scan.segment.units * 16;
+                        let codes = &scan.segment.blocks[block * bytes..(block + 1) * bytes];
+                        params.kernel.block_sums(&scan.entries[group.clone()], codes, &mut scan.sums[..best.len()]);
                     }
-                    for (slot, (query, best)) in group.clone().zip(best.iter_mut()).enumerate() {
-                        // Internally higher is better for both metrics: `2·ip − ‖x‖²` ranks as
-                        // `−‖q − x‖²`. First a bound on the block's scores from each segment's
-                        // largest sum and the block's extreme weights (which are not negative),
-                        // by the same operations in the same order as each score, so that
-                        // rounding cannot put a score above it: once the floor has risen, most
-                        // blocks end there.
-                        let mut bound = match params.metric {
-                            Metric::InnerProduct => 0.0,
-                            Metric::L2 => -self.least_squared_norms[block],
-                        };
-                        for ((segment, tables), sums) in segments.iter().zip(&quantized).zip(&sums) {
-                            let QuantizedTables { step, offset, .. } = *tables[query];
-                            let largest = step * sums[slot].iter().copied().max().unwrap_or(0) as i32 as f32 + offset;
-                            let (least_weight, largest_weight) = segment.weight_ranges[block];
+                    for (slot, best) in best.iter_mut().enumerate() {
+                        let query = group_start + slot;
+                        // First a bound on the block's scores from each segment's largest sum and
+                        // the block's extreme weights (which are not negative), by the same
+                        // operations in the same order as each score, so that rounding cannot
+                        // put a score above it: once the floor has risen, most blocks end there.
+                        let mut bound = least_start;
+                        for scan in &scans {
+                            let QuantizedTables { step, offset, .. } = *scan.tables[query];
+                            let largest =
+                                step * scan.sums[slot].iter().copied().max().unwrap_or(0) as i32 as f32 + offset;
+                            let (least_weight, largest_weight) = scan.segment.weight_ranges[block];
                             bound += scale * (least_weight * largest).max(largest_weight * largest);
                         }
                         if bound <= best.floor {
                             continue;
                         }
-                        match params.metric {
-                            Metric::InnerProduct => scores.fill(0.0),
-                            Metric::L2 => {
-                                let norms = &self.squared_norms[first..first + present];
-                                scores.iter_mut().zip(norms).for_each(|(score, norm)| *score = -norm);
-                            }
-                        }
-                        for ((segment, tables), sums) in segments.iter().zip(&quantized).zip(&sums) {
-                            let QuantizedTables { step, offset, .. } = *tables[query];
-                            let weights = &segment.weights[first..first + BLOCK];
+                        let mut scores = start;
+                        for scan in &scans {
+                            let QuantizedTables { step, offset, .. } = *scan.tables[query];
+                            let weights = &scan.segment.weights[first..first + BLOCK];
                             // Sums stay far below 2³¹: through i32, the conversion is one SIMD
                             // instruction for four lanes.
                             for v in 0..BLOCK {
-                                scores[v] += scale * (weights[v] * (step * sums[slot][v] as i32 as f32 + offset));
+                                scores[v] += scale * (weights[v] * (step * scan.sums[slot][v] as i32 as f32 + offset));
                             }
                         }
                         // Then a mask of the vectors above what is kept, and offers of those alone,
@@ -578,6 +576,14 @@ impl Index {
             }
         }
     }
+}
+
+/// One segment's part in a scan: its queries' tables and the kernel's sums for a block.
+struct SegmentScan<'a> {
+    segment: &'a Segment,
+    tables: Vec<&'a QuantizedTables>,
+    entries: Vec<&'a [u8]>,
+    sums: [[u32; BLOCK]; MAX_QUERIES],
 }
 
 /// The best `(score, id)` pairs offered, in increasing id order, under [`better_first`].
