@@ -7,7 +7,7 @@
 //! what the mixer systematically gets wrong in a context (say, overconfidence right after a
 //! mispredicted byte), and the model averages the refined probability with the mixer's.
 
-use super::logistic::squash;
+use super::logistic::interpolated_squash;
 
 pub(crate) struct Apm {
     /// 33 knots per context, P(1) in 1/65536ths, each stored XORed with its starting value so
@@ -58,7 +58,7 @@ const IDENTITY: [u16; 33] = {
     let mut curve = [0u16; 33];
     let mut k = 0;
     while k < 33 {
-        curve[k] = (squash((k as i32 - 16) * 128) * 16) as u16;
+        curve[k] = (interpolated_squash((k as i32 - 16) * 128) * 16) as u16;
         k += 1;
     }
     curve

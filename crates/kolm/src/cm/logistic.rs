@@ -6,8 +6,9 @@
 //!
 //! Both functions are integer-only, so every machine computes the same bits: `squash`
 //! interpolates linearly between 33 knots (the logistic function at x = −2048, −1920, …, 2048,
-//! rounded; a test recomputes them), and `stretch` is the exact inverse of `squash`, tabulated
-//! when kolm is compiled.
+//! rounded; a test recomputes them), and `stretch` is the exact inverse of `squash`. Both are
+//! tabulated when kolm is compiled: the mixer squashes several times per bit, and a table
+//! look-up is shorter than the interpolation it stores.
 
 /// `4096 / (1 + e^(−k/2))` for k = −16…16, rounded and kept within 1..=4095.
 const KNOTS: [i32; 33] = [
@@ -20,7 +21,24 @@ pub(crate) const STRETCH_LIMIT: i32 = 2047;
 
 /// P(1) in 1/4096ths from a stretched value; inputs beyond ±2047 saturate.
 #[inline(always)]
-pub(crate) const fn squash(x: i32) -> i32 {
+pub(crate) fn squash(x: i32) -> i32 {
+    SQUASH[(x.clamp(-STRETCH_LIMIT, STRETCH_LIMIT) + STRETCH_LIMIT) as usize] as i32
+}
+
+/// [`squash`] tabulated: entry `x + 2047` is [`interpolated_squash`]`(x)`.
+static SQUASH: [i16; 4095] = {
+    let mut table = [0i16; 4095];
+    let mut x = -STRETCH_LIMIT;
+    while x <= STRETCH_LIMIT {
+        table[(x + STRETCH_LIMIT) as usize] = interpolated_squash(x) as i16;
+        x += 1;
+    }
+    table
+};
+
+/// The definition of [`squash`]: linear interpolation between the knots (inputs beyond ±2047
+/// saturate); for constants.
+pub(crate) const fn interpolated_squash(x: i32) -> i32 {
     // `clamp`, spelled out to be usable in constants.
     let x = if x < -STRETCH_LIMIT {
         -STRETCH_LIMIT
@@ -46,7 +64,7 @@ static STRETCH: [i16; 4096] = {
     let mut next = 0usize;
     let mut x = -STRETCH_LIMIT;
     while x <= STRETCH_LIMIT {
-        let reached = squash(x) as usize;
+        let reached = interpolated_squash(x) as usize;
         while next <= reached {
             table[next] = x as i16;
             next += 1;
@@ -66,6 +84,14 @@ mod tests {
             let exact = 4096.0 / (1.0 + (-(k as f64 - 16.0) / 2.0).exp());
             assert_eq!(knot, (exact.round() as i32).clamp(1, 4095), "knot {k}");
         }
+    }
+
+    #[test]
+    fn squash_is_its_interpolation_and_saturates() {
+        for x in -3000..3000 {
+            assert_eq!(squash(x), interpolated_squash(x.clamp(-STRETCH_LIMIT, STRETCH_LIMIT)), "{x}");
+        }
+        assert_eq!((squash(i32::MIN), squash(i32::MAX)), (1, 4095));
     }
 
     #[test]
