@@ -237,8 +237,9 @@ pub(crate) struct VqSearchArgs {
     #[arg(long, value_enum, default_value_t = VqMetric::Ip)]
     pub(crate) metric: VqMetric,
 
-    /// Vectors the first pass of a two-stage search keeps for the second (4-bit indexes;
-    /// default: 4·(k + 16), at least 256); larger is slower and closer to a one-pass scan
+    /// Vectors the first pass of a two-stage search keeps for the second (4-bit indexes of 256
+    /// or more dimensions; default: 4·(k + 16), at least 256); larger is slower and closer to a
+    /// one-pass scan
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) shortlist: Option<u64>,
 
@@ -293,8 +294,8 @@ pub(crate) struct VqEvalArgs {
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
 
-    /// Vectors the first pass of a two-stage search keeps for the second (4-bit indexes;
-    /// default: 4·(k + 16), at least 256)
+    /// Vectors the first pass of a two-stage search keeps for the second (4-bit indexes of 256
+    /// or more dimensions; default: 4·(k + 16), at least 256)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) shortlist: Option<u64>,
 
