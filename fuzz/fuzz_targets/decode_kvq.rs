@@ -34,5 +34,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(index) = kolm_vq::read_index(file.as_slice()) {
         let query = vec![0.5f32; index.quantizer().dim()];
         let _ = index.search(&query, &kolm_vq::SearchParams::top(3));
+        // The smallest shortlist, so that 4-bit indexes of 256+ dimensions take the two-stage
+        // search from 76 vectors on (run with -max_len of 16 KiB or more to reach it).
+        let _ = index.search(&query, &kolm_vq::SearchParams::top(3).shortlist(1));
     }
 });
