@@ -141,7 +141,8 @@ fn two_stage_search_returns_the_one_pass_results() {
 }
 
 /// The two-stage search (4-bit indexes of at least 256 dimensions, here with a shortlist of
-/// 100 of 1,200 vectors) gives identical results with every kernel, for both metrics.
+/// 100 of 1,200 vectors) gives identical results with every kernel, for both metrics, and
+/// with one thread or four.
 #[test]
 fn two_stage_kernels_agree() {
     let dim = 256;
@@ -162,6 +163,11 @@ fn two_stage_kernels_agree() {
                     );
                 }
             }
+            let batch = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                pool.install(|| index.search_batch(&queries, &params).unwrap())
+            };
+            assert_eq!(batch(1), batch(4), "{variant:?} {metric:?}");
         }
     }
 }
