@@ -308,7 +308,7 @@ impl Index {
                         Content::Indices => scalars.indices_weight(variant),
                         Content::Signs => scalars.signs_weight(part.sketch.as_ref().expect("prod sketch")),
                         Content::IndexSigns => {
-                            let packed = &code[part.indices_offset(variant)..][..part.indices_len()];
+                            let packed = segment.packed(&self.quantizer, code);
                             scalars.norm * sign_estimate_factor(&part.centroids, packed, part.dim())
                         }
                     };
@@ -400,8 +400,8 @@ impl Index {
         }
         let shortlist = params.shortlist.unwrap_or_else(|| default_shortlist(k)).max(k + 16);
         // Below four shortlists the first pass would save little.
-        let two_stage = self.refinement.is_some() && self.len() >= shortlist.saturating_mul(4);
-        let pass = if two_stage { Pass::Coarse } else { Pass::Full };
+        let two_stage = self.refinement.as_ref().filter(|_| self.len() >= shortlist.saturating_mul(4));
+        let pass = if two_stage.is_some() { Pass::Coarse } else { Pass::Full };
         let scorers: Vec<Scorer> =
             queries.chunks_exact(dim).map(|query| Scorer::new(self, query, Some(pass))).collect();
         // Internally higher is better for both metrics: `2·ip − ‖x‖²` ranks as `−‖q − x‖²`.
@@ -419,8 +419,8 @@ impl Index {
                 })
                 .collect()
         } else {
-            let best: Vec<Best> = match &self.refinement {
-                Some(refinement) if two_stage => {
+            let best: Vec<Best> = match two_stage {
+                Some(refinement) => {
                     let mut coarse: Vec<Best> = scorers.iter().map(|_| Best::new(shortlist)).collect();
                     self.scan(&scorers, params, Pass::Coarse, &mut coarse);
                     coarse
@@ -441,7 +441,7 @@ impl Index {
                         })
                         .collect()
                 }
-                _ => {
+                None => {
                     let mut best: Vec<Best> = scorers.iter().map(|_| Best::new(k + 16)).collect();
                     self.scan(&scorers, params, Pass::Full, &mut best);
                     best
@@ -791,35 +791,41 @@ impl RefinedQuery {
 }
 
 struct SegmentTables {
-    /// `units × 16` partial inner products.
+    /// `units × 16` partial inner products (empty for index signs outside their pass).
     exact: Vec<f32>,
     /// For the segments of the pass the query is scanned in.
     quantized: Option<QuantizedTables>,
 }
 
 impl Scorer {
-    /// The tables of `query`, quantized for the scan of `pass`.
+    /// The tables of `query`: exact ones for the rerank, quantized ones for the scan of `pass`,
+    /// and the refined query where `pass` is the first of two.
     fn new(index: &Index, query: &[f32], pass: Option<Pass>) -> Scorer {
         let prepared = PreparedQuery::new(&index.quantizer, query);
         let tables = index
             .segments
             .iter()
             .map(|segment| {
-                let exact = segment.tables(&index.quantizer.parts[segment.part], &prepared);
-                let quantized = pass
-                    .filter(|&pass| segment.content.in_pass(pass))
-                    .map(|_| QuantizedTables::new(&exact, segment.valid_entries()));
+                let scanned = pass.is_some_and(|pass| segment.content.in_pass(pass));
+                let exact = if scanned || segment.content.in_pass(Pass::Full) {
+                    segment.tables(&index.quantizer.parts[segment.part], &prepared)
+                } else {
+                    Vec::new()
+                };
+                let quantized = scanned.then(|| QuantizedTables::new(&exact, segment.valid_entries()));
                 SegmentTables { exact, quantized }
             })
             .collect();
-        let refined = index.refinement.as_ref().map(|refinement| RefinedQuery::new(&prepared.rotated[0], refinement));
+        let refined = (index.refinement.as_ref())
+            .filter(|_| pass == Some(Pass::Coarse))
+            .map(|refinement| RefinedQuery::new(&prepared.rotated[0], refinement));
         Scorer { prepared, tables, refined }
     }
 
     /// The second pass's estimate for vector `id`: its 4-bit indices (segment 0) by
     /// [`Kernel::code_dot`], scaled back and weighted as the scan weights them.
     fn refined(&self, index: &Index, refinement: &Refinement, kernel: Kernel, id: u32) -> f32 {
-        let query = self.refined.as_ref().expect("a refined query wherever the index has a refinement");
+        let query = self.refined.as_ref().expect("a refined query for the first pass of two");
         let segment = &index.segments[0];
         let packed = segment.packed(&index.quantizer, index.code(id as usize));
         let sum = kernel.code_dot(&refinement.levels, &query.even, &query.odd, packed);
