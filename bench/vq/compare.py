@@ -37,8 +37,10 @@ averaged: RaBitQ (a new rotation per build, no seed) and kolm (seeds 42, 43, ...
 
 With --kolm PATH it also runs, for each b,
     PATH vq eval BASE.npy QUERIES.npy --gt GT.npy -b B --variant mse,mse-unbiased,prod
-         --seeds REPEATS -T 1 --json
-and adds the rows it reports. Writes PREFIX.json (everything, with the machine and package
+         --codebook pair --seeds REPEATS -T 1 --json
+and, where the pair codebook applies (2 <= b < 3), the paper's scalar codebook for comparison
+    PATH vq eval ... --variant mse-unbiased --codebook scalar ...
+and adds the rows they report. Writes PREFIX.json (everything, with the machine and package
 versions) and PREFIX.md (one table per data set). Set up the peers with bench/vq/setup.sh and run
 this file with that venv's python.
 """
@@ -74,7 +76,10 @@ QUERY_RUNS = 3
 GT_DEPTH = 100
 UNIT_TOLERANCE = 1e-4
 RABITQ_BLOCK = 64  # rabitqlib pads codes to a multiple of 64 dims and rejects d < 64
-KOLM_VARIANTS = "mse,mse-unbiased,prod"
+# (variants, codebook, widths it is run at): kolm's default pair codebook for every variant, and
+# the paper's scalar codebook where the two differ.
+KOLM_RUNS = [("mse,mse-unbiased,prod", "pair", lambda bits: True),
+             ("mse-unbiased", "scalar", lambda bits: 2 <= bits < 3)]
 PACKAGES = ("numpy", "faiss-cpu", "rabitqlib", "turbovec")
 
 
@@ -339,10 +344,16 @@ PEERS = (("FAISS PQ", faiss_pq, False), ("RaBitQ", rabitq, True), ("turbovec", t
 
 
 def run_kolm(kolm, ds, bits, seeds):
-    """Rows from `kolm vq eval --json` (fields it leaves out show as "–"), or one error row."""
+    """Rows from the `kolm vq eval` runs of KOLM_RUNS at this width."""
+    return [row for variants, codebook, applies in KOLM_RUNS if applies(bits)
+            for row in run_kolm_eval(kolm, ds, bits, seeds, variants, codebook)]
+
+
+def run_kolm_eval(kolm, ds, bits, seeds, variants, codebook):
+    """Rows from one `kolm vq eval --json` (fields it leaves out show as "–"), or one error row."""
     command = [kolm, "vq", "eval", str(ds.files["base"]), str(ds.files["queries"]),
-               "--gt", str(ds.files["gt"]), "-b", str(bits), "--variant", KOLM_VARIANTS,
-               "--seeds", str(seeds), "-T", "1", "--json"]
+               "--gt", str(ds.files["gt"]), "-b", str(bits), "--variant", variants,
+               "--codebook", codebook, "--seeds", str(seeds), "-T", "1", "--json"]
     log(" ".join(command))
     done = subprocess.run(command, capture_output=True, text=True)
     try:
@@ -358,6 +369,8 @@ def run_kolm(kolm, ds, bits, seeds):
     for result in report.get("results", []):
         # Everything kolm reports is kept; its "bits" is the rate it reached at -b bits.
         row = {key: value for key, value in result.items() if key != "bits"}
+        if "codebook" in result:
+            row["variant"] = f"{result['variant']}, {result['codebook']} codebook"
         row.update(tool="kolm", bits=bits, bits_per_dim=result.get("bits"), builds=report.get("seeds"),
                    command=command)
         if reported != shape:

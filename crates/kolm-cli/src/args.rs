@@ -144,6 +144,24 @@ impl VqVariant {
     }
 }
 
+/// How rotated coordinates become indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VqCodebook {
+    /// One Lloyd–Max codebook per coordinate (the TurboQuant paper's)
+    Scalar,
+    /// Coordinate pairs quantized jointly at 2 bits (8.5% less error); scalar at other widths
+    Pair,
+}
+
+impl VqCodebook {
+    pub(crate) fn library(self) -> kolm_vq::CodebookKind {
+        match self {
+            VqCodebook::Scalar => kolm_vq::CodebookKind::Scalar,
+            VqCodebook::Pair => kolm_vq::CodebookKind::Pair,
+        }
+    }
+}
+
 /// The ranking of search results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum VqMetric {
@@ -193,6 +211,10 @@ pub(crate) struct VqEncodeArgs {
     /// How inner products are estimated
     #[arg(long, value_enum, default_value_t = VqVariant::MseUnbiased)]
     pub(crate) variant: VqVariant,
+
+    /// How coordinates become indices
+    #[arg(long, value_enum, default_value_t = VqCodebook::Pair)]
+    pub(crate) codebook: VqCodebook,
 
     /// The random rotation
     #[arg(long, value_enum, default_value_t = VqRotation::Hadamard)]
@@ -281,6 +303,10 @@ pub(crate) struct VqEvalArgs {
     /// Variants to try, comma-separated, or all
     #[arg(long, value_name = "VARIANTS", default_value = "mse-unbiased", value_parser = parse_variants)]
     pub(crate) variant: VariantList,
+
+    /// Codebooks to try, comma-separated (pair differs from scalar only at 2 bits)
+    #[arg(long, value_name = "KINDS", value_enum, value_delimiter = ',', default_value = "pair")]
+    pub(crate) codebook: Vec<VqCodebook>,
 
     /// Ranking (and ground truth when computed)
     #[arg(long, value_enum, default_value_t = VqMetric::Ip)]

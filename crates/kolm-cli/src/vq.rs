@@ -74,6 +74,7 @@ fn encode(args: &VqEncodeArgs) -> Result<()> {
     let vectors = load_vectors(&args.input)?;
     let config = Config::new(vectors.cols, args.bits)
         .with_variant(args.variant.library())
+        .with_codebook(args.codebook.library())
         .with_rotation(args.rotation.library())
         .with_seed(args.seed)
         .with_outliers_from(&vectors.data);
@@ -169,6 +170,7 @@ fn info(path: &Path) -> Result<()> {
         println!("  part {number}         {} channels at {bits} bits", channels.len());
     }
     println!("  variant        {}", config.variant().name());
+    println!("  codebook       {}", config.codebook().name());
     println!("  rotation       {:?}, seed {}", config.rotation(), config.seed());
     println!("  code           {} bytes per vector, {} in all", quantizer.code_len(), human_bytes(index.codes().len()));
     Ok(())
@@ -179,6 +181,7 @@ struct Evaluation {
     /// Recall@1@1 of each seed's run.
     recall_at_1_per_seed: Vec<f64>,
     variant: &'static str,
+    codebook: &'static str,
     bits: f64,
     code_bytes: usize,
     recall_at_1: Vec<f64>,
@@ -219,38 +222,52 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
     };
     let threads = rayon::current_num_threads();
     let mut evaluations = Vec::new();
-    for &bits in &args.bits {
-        for variant in &args.variant.0 {
-            let mut runs = Vec::with_capacity(args.seeds as usize);
-            for seed in (0..args.seeds).map(|offset| args.seed.wrapping_add(offset)) {
-                let config = Config::new(base.cols, bits)
-                    .with_variant(variant.library())
-                    .with_rotation(args.rotation.library())
-                    .with_seed(seed)
-                    .with_outliers_from(&base.data);
-                let quantizer = Quantizer::new(config)?;
-                let label = format!("{} bits {} seed {seed}", bits, variant.library().name());
-                let progress = Progress::new(!args.quiet && !args.json, &label, Some((base.data.len() * 4) as u64));
-                let started = Instant::now();
-                let index = build_index(quantizer, &base, &progress)?;
-                let encode_seconds = started.elapsed().as_secs_f64();
-                drop(progress);
-                let mut params = SearchParams::top(depth).metric(args.metric.library());
-                params.shortlist = args.shortlist.map(|shortlist| shortlist as usize);
-                // The median of three timed runs, as the benchmark times its peers.
-                let mut times = Vec::with_capacity(QUERY_RUNS);
-                let mut results = Vec::new();
-                for _ in 0..QUERY_RUNS {
-                    let started = Instant::now();
-                    results = index.search_batch(&queries.data, &params)?;
-                    times.push(started.elapsed().as_secs_f64());
-                }
-                times.sort_by(f64::total_cmp);
-                let query_ms = times[QUERY_RUNS / 2] * 1e3 * threads as f64 / queries.rows as f64;
-                runs.push(measure(&index, &base, &queries, &truth, &results, bits, encode_seconds, query_ms));
-            }
-            evaluations.push(Evaluation::mean(runs));
+    let configurations = args.bits.iter().flat_map(|&bits| {
+        args.variant
+            .0
+            .iter()
+            .flat_map(move |variant| args.codebook.iter().map(move |codebook| (bits, variant, codebook)))
+    });
+    for (bits, variant, codebook) in configurations {
+        let config_for = |seed: u64| {
+            Config::new(base.cols, bits)
+                .with_variant(variant.library())
+                .with_codebook(codebook.library())
+                .with_rotation(args.rotation.library())
+                .with_seed(seed)
+                .with_outliers_from(&base.data)
+        };
+        // Where pairs do not apply, a pair codebook is the scalar one: evaluated once.
+        let used = Quantizer::new(config_for(args.seed))?.config().codebook().name();
+        if evaluations.iter().any(|done: &Evaluation| {
+            done.bits == bits && done.variant == variant.library().name() && done.codebook == used
+        }) {
+            continue;
         }
+        let mut runs = Vec::with_capacity(args.seeds as usize);
+        for seed in (0..args.seeds).map(|offset| args.seed.wrapping_add(offset)) {
+            let quantizer = Quantizer::new(config_for(seed))?;
+            let label = format!("{} bits {} {used} seed {seed}", bits, variant.library().name());
+            let progress = Progress::new(!args.quiet && !args.json, &label, Some((base.data.len() * 4) as u64));
+            let started = Instant::now();
+            let index = build_index(quantizer, &base, &progress)?;
+            let encode_seconds = started.elapsed().as_secs_f64();
+            drop(progress);
+            let mut params = SearchParams::top(depth).metric(args.metric.library());
+            params.shortlist = args.shortlist.map(|shortlist| shortlist as usize);
+            // The median of three timed runs, as the benchmark times its peers.
+            let mut times = Vec::with_capacity(QUERY_RUNS);
+            let mut results = Vec::new();
+            for _ in 0..QUERY_RUNS {
+                let started = Instant::now();
+                results = index.search_batch(&queries.data, &params)?;
+                times.push(started.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            let query_ms = times[QUERY_RUNS / 2] * 1e3 * threads as f64 / queries.rows as f64;
+            runs.push(measure(&index, &base, &queries, &truth, &results, bits, encode_seconds, query_ms));
+        }
+        evaluations.push(Evaluation::mean(runs));
     }
     if args.json {
         print_json(args, &base, &queries, threads, &evaluations);
@@ -326,6 +343,7 @@ fn measure(
     Evaluation {
         recall_at_1_per_seed: vec![recall_at_1[0]],
         variant: variant.name(),
+        codebook: quantizer.config().codebook().name(),
         bits,
         code_bytes: code_len,
         recall_at_1,
@@ -347,6 +365,7 @@ impl Evaluation {
         Evaluation {
             recall_at_1_per_seed: runs.iter().flat_map(|run| run.recall_at_1_per_seed.iter().copied()).collect(),
             variant: runs[0].variant,
+            codebook: runs[0].codebook,
             bits: runs[0].bits,
             code_bytes: runs[0].code_bytes,
             recall_at_1: (0..RECALL_DEPTHS.len())
@@ -406,8 +425,9 @@ fn print_table(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thr
     );
     let depths: Vec<String> = RECALL_DEPTHS.iter().map(|k| format!("@{k}")).collect();
     println!(
-        "{:<13} {:>5} {:>6} {} {:>7} {:>16} {:>17} {:>9} {:>9}",
+        "{:<13} {:<8} {:>5} {:>6} {} {:>7} {:>16} {:>17} {:>9} {:>9}",
         "variant",
+        "codebook",
         "bits",
         "bytes",
         depths.iter().map(|d| format!("{d:>6}")).collect::<String>(),
@@ -421,8 +441,9 @@ fn print_table(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thr
         let recall: String = row.recall_at_1.iter().map(|r| format!("{r:>6.3}")).collect();
         let theory = row.theory.map_or("—".to_owned(), |t| format!("{t:.4}"));
         println!(
-            "{:<13} {:>5} {:>6} {recall} {:>7.3} {:>+8.4}/{:<7.4} {:>9.4}/{:<7} {:>9.3} {:>9.3}",
+            "{:<13} {:<8} {:>5} {:>6} {recall} {:>7.3} {:>+8.4}/{:<7.4} {:>9.4}/{:<7} {:>9.3} {:>9.3}",
             row.variant,
+            row.codebook,
             row.bits,
             row.code_bytes,
             row.recall_10_at_10,
@@ -454,12 +475,13 @@ fn print_json(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thre
                 RECALL_DEPTHS.iter().zip(&row.recall_at_1).map(|(k, r)| format!("\"{k}\": {r}")).collect();
             format!(
                 concat!(
-                    "{{\"variant\": \"{}\", \"bits\": {}, \"code_bytes_per_vector\": {}, ",
+                    "{{\"variant\": \"{}\", \"codebook\": \"{}\", \"bits\": {}, \"code_bytes_per_vector\": {}, ",
                     "\"recall_at_1_at_k\": {{{}}}, \"recall_10_at_10\": {}, \"ip_error_mean\": {}, ",
                     "\"ip_error_std\": {}, \"distortion\": {}, \"theoretical_distortion\": {}, ",
                     "\"encode_seconds\": {}, \"query_ms_per_query\": {}, \"recall_at_1_at_1_per_seed\": [{}]}}"
                 ),
                 row.variant,
+                row.codebook,
                 row.bits,
                 row.code_bytes,
                 recall.join(", "),

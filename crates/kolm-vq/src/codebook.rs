@@ -95,15 +95,21 @@ impl Codebook {
 
 fn cached(density: Density, bits: u8) -> Arc<Codebook> {
     assert!((1..=8).contains(&bits), "codebooks have 1 to 8 bits");
-    type Solved = HashMap<(Density, u8), Arc<Codebook>>;
-    static CACHE: OnceLock<Mutex<Solved>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(found) = cache.lock().expect("codebook cache").get(&(density, bits)) {
+    static CACHE: Cache<(Density, u8), Codebook> = OnceLock::new();
+    solved_once(&CACHE, (density, bits), || solve(density, bits))
+}
+
+type Cache<K, V> = OnceLock<Mutex<HashMap<K, Arc<V>>>>;
+
+/// The value for `key`, solved on first use and then shared.
+fn solved_once<K: Eq + std::hash::Hash, V>(cache: &Cache<K, V>, key: K, solve: impl FnOnce() -> V) -> Arc<V> {
+    let cache = cache.get_or_init(Default::default);
+    if let Some(found) = cache.lock().expect("codebook cache").get(&key) {
         return Arc::clone(found);
     }
     // Solved outside the lock: two threads may both solve, with identical results.
-    let solved = Arc::new(solve(density, bits));
-    Arc::clone(cache.lock().expect("codebook cache").entry((density, bits)).or_insert(solved))
+    let solved = Arc::new(solve());
+    Arc::clone(cache.lock().expect("codebook cache").entry(key).or_insert(solved))
 }
 
 /// The density, its first and second moments, integrated cell by cell.
@@ -204,6 +210,172 @@ fn solve(density: Density, bits: u8) -> Codebook {
     Codebook { bits, centroids, distortion, entropy }
 }
 
+/// Radial strata of the pair solver's point set (equal probability each).
+const PAIR_RADII: usize = 192;
+/// Angles of the pair solver's point set; a multiple of 8, so that the set has the square's
+/// symmetries.
+const PAIR_ANGLES: usize = 192;
+const PAIR_MAX_ITERATIONS: usize = 10_000;
+/// Lloyd's starting arrangements for pairs: rings of (points, radius / √2), from the centre.
+/// Within 0.3 % of each other for the Gaussian; 1 + 6 + 9 wins there.
+const PAIR_STARTS: [[(usize, f64); 3]; 3] =
+    [[(1, 0.0), (6, 0.7), (9, 1.4)], [(1, 0.0), (5, 0.7), (10, 1.4)], [(0, 0.0), (5, 0.5), (11, 1.35)]];
+
+/// The optimal 16-point quantizer of a *pair* of rotated coordinates, 2 bits per coordinate.
+///
+/// Two coordinates quantized jointly can place their 16 points where the pair's mass is (the
+/// pair's density is round, not square), which no product of two scalar codebooks can: for
+/// the Gaussian limit the mean squared error drops from 0.1175 to 0.1075 per coordinate
+/// (−8.5 %), at the same 4 bits per pair. The best arrangement is a point at the centre, a ring
+/// of 6 and a ring of 9. A pair's index is a nibble, so the search scans pair codes exactly as
+/// it scans scalar 2-bit codes, through one 16-entry table per pair.
+///
+/// **Solver.** The density of a pair `(s₁, s₂)` (units of `1/√d`, as [`Codebook`]) is round,
+/// so it is sampled on a polar point set: [`PAIR_RADII`] equal-mass strata of the squared
+/// radius, each at its root-mean-square radius (closed forms: for the sphere marginal
+/// `r²/d ~ Beta(1, (d−2)/2)`, for the Gaussian limit `r² ~ χ²₂`), times [`PAIR_ANGLES`]
+/// equally spaced angles, every point of equal weight. Lloyd's iteration runs until no point
+/// changes cell, from each of [`PAIR_STARTS`] (rings of points at radii in units of the
+/// pair's RMS radius `√2`, drawn in at most to 90 % of the support), and the start that ends
+/// with the least error wins (the first among equals). Points are numbered ring by ring from
+/// the centre, counter-clockwise from the positive first axis within a ring.
+#[derive(Clone, Debug)]
+pub struct PairCodebook {
+    /// The points' coordinates in units of `1/√d`.
+    points: [[f64; 2]; 16],
+    /// Expected squared error per coordinate in units of `1/d` (`D_mse` for a unit vector), as
+    /// measured on the solver's point set.
+    distortion: f64,
+}
+
+impl PairCodebook {
+    /// The pair codebook for the exact sphere marginal in `dim ≥ 2` dimensions, solved once per
+    /// process and then shared.
+    pub fn sphere(dim: usize) -> Arc<PairCodebook> {
+        assert!(dim >= 2, "a codebook needs at least two dimensions");
+        static CACHE: Cache<Density, PairCodebook> = OnceLock::new();
+        solved_once(&CACHE, Density::Sphere(dim), || solve_pairs(Density::Sphere(dim)))
+    }
+
+    /// The pair codebook for the Gaussian limit.
+    pub fn gaussian() -> Arc<PairCodebook> {
+        static CACHE: Cache<Density, PairCodebook> = OnceLock::new();
+        solved_once(&CACHE, Density::Gaussian, || solve_pairs(Density::Gaussian))
+    }
+
+    /// The 16 points in units of `1/√d`.
+    pub fn points(&self) -> &[[f64; 2]; 16] {
+        &self.points
+    }
+
+    /// The expected squared error for a unit vector, per coordinate as [`Codebook::distortion`].
+    pub fn distortion(&self) -> f64 {
+        self.distortion
+    }
+
+    /// The points for unit vectors in `dim` dimensions, rounded to `f32`.
+    pub fn scaled_points(&self, dim: usize) -> [[f32; 2]; 16] {
+        let scale = 1.0 / (dim as f64).sqrt();
+        self.points.map(|point| point.map(|c| (c * scale) as f32))
+    }
+}
+
+/// The solver's point set: equal-mass radial strata times equally spaced angles. Each
+/// stratum's radius is its root-mean-square radius, so that the set has the density's second
+/// moment exactly and the outermost stratum stands for the whole tail.
+fn pair_sample(density: Density) -> Vec<[f64; 2]> {
+    // ∫₀ᵖ Q(u) du for the quantile function Q of the squared radius.
+    let integrated_quantile = |p: f64| match density {
+        // Q(u) = −2·ln(1 − u); the whole integral is 2 (where (1 − p)·ln(1 − p) would be 0·∞).
+        Density::Gaussian if p >= 1.0 => 2.0,
+        Density::Gaussian => 2.0 * ((1.0 - p) * (libm::log1p(-p) - 1.0) + 1.0),
+        Density::Sphere(2) => 2.0 * p,
+        // Q(u) = d·(1 − (1 − u)^α), α = 2/(d − 2)
+        Density::Sphere(dim) => {
+            let (d, power) = (dim as f64, 2.0 / (dim as f64 - 2.0) + 1.0);
+            d * (p + libm::expm1(power * libm::log1p(-p)) / power)
+        }
+    };
+    let mut sample = Vec::with_capacity(PAIR_RADII * PAIR_ANGLES);
+    for i in 0..PAIR_RADII {
+        let (low, high) = (i as f64 / PAIR_RADII as f64, (i + 1) as f64 / PAIR_RADII as f64);
+        let radius = ((integrated_quantile(high) - integrated_quantile(low)) * PAIR_RADII as f64).sqrt();
+        for j in 0..PAIR_ANGLES {
+            let angle = 2.0 * std::f64::consts::PI * (j as f64 + 0.5) / PAIR_ANGLES as f64;
+            sample.push([radius * libm::cos(angle), radius * libm::sin(angle)]);
+        }
+    }
+    sample
+}
+
+/// The index of the point nearest `target` (the lowest index among equals) and its squared
+/// distance.
+fn nearest(points: &[[f64; 2]; 16], target: [f64; 2]) -> (usize, f64) {
+    let mut best = (f64::INFINITY, 0);
+    for (index, point) in points.iter().enumerate() {
+        let (dx, dy) = (target[0] - point[0], target[1] - point[1]);
+        let distance = dx * dx + dy * dy;
+        if distance < best.0 {
+            best = (distance, index);
+        }
+    }
+    (best.1, best.0)
+}
+
+fn solve_pairs(density: Density) -> PairCodebook {
+    let sample = pair_sample(density);
+    let support = match density {
+        Density::Sphere(dim) => (dim as f64).sqrt(),
+        Density::Gaussian => f64::INFINITY,
+    };
+    let mut best: Option<PairCodebook> = None;
+    for rings in PAIR_STARTS {
+        let mut start = Vec::with_capacity(16);
+        for (count, radius) in rings {
+            let radius = (radius * std::f64::consts::SQRT_2).min(0.9 * support);
+            for k in 0..count {
+                let angle = 2.0 * std::f64::consts::PI * k as f64 / count as f64;
+                start.push([radius * libm::cos(angle), radius * libm::sin(angle)]);
+            }
+        }
+        let solved = lloyd_pairs(&sample, start.try_into().expect("16 starting points"));
+        if best.as_ref().is_none_or(|best| solved.distortion < best.distortion) {
+            best = Some(solved);
+        }
+    }
+    best.expect("at least one start")
+}
+
+/// Lloyd's iteration on the point set from `points`, until no point of the set changes cell.
+fn lloyd_pairs(sample: &[[f64; 2]], mut points: [[f64; 2]; 16]) -> PairCodebook {
+    let mut cells = vec![u8::MAX; sample.len()];
+    let mut total = 0.0;
+    for _ in 0..PAIR_MAX_ITERATIONS {
+        let mut changed = false;
+        let mut sums = [[0.0f64; 3]; 16];
+        total = 0.0;
+        for (cell, &target) in cells.iter_mut().zip(sample) {
+            let (index, distance) = nearest(&points, target);
+            changed |= usize::from(*cell) != index;
+            *cell = index as u8;
+            total += distance;
+            let sum = &mut sums[index];
+            sum[0] += target[0];
+            sum[1] += target[1];
+            sum[2] += 1.0;
+        }
+        if !changed {
+            break;
+        }
+        for (point, sum) in points.iter_mut().zip(&sums) {
+            if sum[2] > 0.0 {
+                *point = [sum[0] / sum[2], sum[1] / sum[2]];
+            }
+        }
+    }
+    PairCodebook { points, distortion: total / (2 * sample.len()) as f64 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +470,42 @@ mod tests {
                 centroids.iter().zip(centroids.iter().rev()).all(|(a, b)| (a + b) == 0.0),
                 "b={bits} not symmetric"
             );
+        }
+    }
+
+    #[test]
+    fn pair_codebooks_beat_the_scalar_product() {
+        let gaussian = PairCodebook::gaussian();
+        // Lloyd from the 1 + 6 + 9 start on 10⁶ normal pairs (numpy): 0.1075.
+        assert!((gaussian.distortion() - 0.1075).abs() < 3e-4, "{}", gaussian.distortion());
+        for dim in [2, 3, 4, 50, 384, 1536] {
+            let pairs = PairCodebook::sphere(dim);
+            let scalar = Codebook::sphere(dim, 2).distortion();
+            assert!(pairs.distortion() < 0.95 * scalar, "d={dim}: {} vs {scalar}", pairs.distortion());
+            let limit = (dim as f64).sqrt();
+            assert!(pairs.points().iter().all(|p| p[0].hypot(p[1]) <= limit + 1e-9), "d={dim}");
+        }
+        let (large, limit) = (PairCodebook::sphere(1536), PairCodebook::gaussian());
+        for (a, b) in large.points().iter().zip(limit.points()) {
+            assert!((a[0] - b[0]).abs() < 2e-3 && (a[1] - b[1]).abs() < 2e-3, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn pair_codebooks_are_a_centre_and_two_rings_with_threefold_symmetry() {
+        for codebook in [PairCodebook::gaussian(), PairCodebook::sphere(50)] {
+            let points = codebook.points();
+            let radius = |p: &[f64; 2]| p[0].hypot(p[1]);
+            assert!(radius(&points[0]) < 1e-9, "{points:?}");
+            assert!(points[1..7].iter().all(|p| (0.8..1.1).contains(&radius(p))), "{points:?}");
+            assert!(points[7..].iter().all(|p| (1.7..2.2).contains(&radius(p))), "{points:?}");
+            let (cos, sin) = (-0.5, 3f64.sqrt() / 2.0);
+            for &[x, y] in points {
+                for image in [[cos * x - sin * y, sin * x + cos * y], [x, -y]] {
+                    let nearest = points.iter().map(|p| (p[0] - image[0]).hypot(p[1] - image[1])).fold(1.0, f64::min);
+                    assert!(nearest < 1e-9, "no point near {image:?} in {points:?}");
+                }
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //!
 //! The layout (all integers little-endian) is specified in FORMAT.md beside this crate's
 //! workspace; in short: a 56-byte fixed header (magic, versions, variant, rotation, part
-//! count, dimension, count, seed, code length, part widths, outlier count), the outlier
+//! count, codebook kind, dimension, count, seed, code length, part widths, outlier count), the outlier
 //! channel list, an XXH64 of everything before it, then `count` codes of `code_len` bytes and
 //! an XXH64 of the codes. Nothing random is stored: the rotations and the QJL matrix are
 //! regenerated from the seed by the frozen algorithms of [`ALGORITHM_VERSION`].
@@ -16,7 +16,7 @@ use xxhash_rust::xxh64::{Xxh64, xxh64};
 
 use crate::Error;
 use crate::index::Index;
-use crate::quantizer::{Config, Quantizer, Variant};
+use crate::quantizer::{CodebookKind, Config, Quantizer, Variant};
 use crate::rotation::RotationKind;
 
 /// The first eight bytes of every `.kvq` file.
@@ -24,8 +24,10 @@ pub const MAGIC: [u8; 8] = *b"\x89KVQ\r\n\x1a\n";
 /// The layout version written.
 pub const FORMAT_VERSION: u16 = 1;
 /// The version of everything that turns a seed and a configuration into codes: SplitMix64
-/// streams, the randomized Hadamard transform (4 rounds), the QJL matrix, the codebook solver.
-pub const ALGORITHM_VERSION: u16 = 1;
+/// streams, the randomized Hadamard transform (4 rounds), the QJL matrix, the codebook
+/// solvers. Version 2 added pair codebooks (header byte 15); a file whose codes use none is
+/// written as version 1, which every reader of `.kvq` files reads.
+pub const ALGORITHM_VERSION: u16 = 2;
 
 const FIXED_HEADER: usize = 56;
 const CHECKSUM_SEED: u64 = 0;
@@ -39,14 +41,15 @@ pub fn write_index(index: &Index, mut out: impl Write) -> Result<(), Error> {
     let mut header = Vec::with_capacity(FIXED_HEADER + 4 * outliers.len() + 8);
     header.extend_from_slice(&MAGIC);
     header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    header.extend_from_slice(&ALGORITHM_VERSION.to_le_bytes());
+    let pairs = config.codebook() == CodebookKind::Pair;
+    header.extend_from_slice(&(if pairs { ALGORITHM_VERSION } else { 1 }).to_le_bytes());
     header.push(Variant::ALL.iter().position(|&v| v == config.variant()).expect("a known variant") as u8);
     header.push(match config.rotation() {
         RotationKind::Hadamard => 0,
         RotationKind::Haar => 1,
     });
     header.push(parts.len() as u8);
-    header.push(0);
+    header.push(CodebookKind::ALL.iter().position(|&kind| kind == config.codebook()).expect("a known kind") as u8);
     header.extend_from_slice(&(quantizer.dim() as u32).to_le_bytes());
     header.extend_from_slice(&(index.len() as u64).to_le_bytes());
     header.extend_from_slice(&config.seed().to_le_bytes());
@@ -80,9 +83,9 @@ pub fn read_index(mut input: impl Read) -> Result<Index, Error> {
     let u32_at = |at: usize| u32::from_le_bytes(fixed[at..at + 4].try_into().expect("4 bytes"));
     let u64_at = |at: usize| u64::from_le_bytes(fixed[at..at + 8].try_into().expect("8 bytes"));
     let (format, algorithm) = (u16_at(8), u16_at(10));
-    if format != FORMAT_VERSION || algorithm != ALGORITHM_VERSION {
+    if format != FORMAT_VERSION || !(1..=ALGORITHM_VERSION).contains(&algorithm) {
         return Err(Error::Unsupported(format!(
-            "format version {format}, algorithm version {algorithm} (this kolm reads {FORMAT_VERSION} and {ALGORITHM_VERSION})"
+            "format version {format}, algorithm version {algorithm} (this kolm reads {FORMAT_VERSION} and 1 to {ALGORITHM_VERSION})"
         )));
     }
     let dim = u32_at(16) as usize;
@@ -108,6 +111,13 @@ pub fn read_index(mut input: impl Read) -> Result<Index, Error> {
         other => return Err(Error::Unsupported(format!("rotation kind {other}"))),
     };
     let part_count = fixed[14];
+    let codebook = match (algorithm, fixed[15]) {
+        (_, 0) => CodebookKind::Scalar,
+        (2.., 1) => CodebookKind::Pair,
+        (_, other) => {
+            return Err(Error::Unsupported(format!("codebook kind {other} in algorithm version {algorithm}")));
+        }
+    };
     let (first_bits, second_bits) = (fixed[40], fixed[41]);
     let bits = match part_count {
         1 if outlier_count == 0 && second_bits == 0 => f64::from(first_bits),
@@ -122,12 +132,19 @@ pub fn read_index(mut input: impl Read) -> Result<Index, Error> {
     };
     let channels: Vec<u32> =
         channel_bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
-    let mut config = Config::new(dim, bits).with_variant(variant).with_rotation(rotation).with_seed(u64_at(28));
+    let mut config = Config::new(dim, bits)
+        .with_variant(variant)
+        .with_rotation(rotation)
+        .with_codebook(codebook)
+        .with_seed(u64_at(28));
     if outlier_count > 0 {
         config = config.with_outliers(channels);
     }
     let quantizer =
         Quantizer::new(config).map_err(|error| Error::Corrupt(format!("impossible configuration: {error}")))?;
+    if quantizer.config().codebook() != codebook {
+        return Err(Error::Corrupt("a pair codebook where no part can use one".into()));
+    }
     let code_len = quantizer.code_len();
     if quantizer.parts().count() != usize::from(part_count) || u32_at(36) as usize != code_len {
         return Err(Error::Corrupt(format!("code length {} where the configuration gives {code_len}", u32_at(36))));

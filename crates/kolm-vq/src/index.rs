@@ -746,7 +746,7 @@ impl PreparedQuery {
             if part.mse_bits > 0 {
                 indices.resize(part.dim(), 0);
                 quantizer.unpack_indices(part, code, &mut indices);
-                let dot: f32 = rotated.iter().zip(&indices).map(|(q, &i)| q * part.centroids[usize::from(i)]).sum();
+                let dot: f32 = rotated.iter().zip(part.reconstruct(&indices)).map(|(q, c)| q * c).sum();
                 total += scalars.indices_weight(variant) * dot;
             }
             if let (Some(projected), Some(sketch)) = (projected, &part.sketch) {
@@ -986,12 +986,16 @@ impl Segment {
         };
         // What a coordinate at each position of a unit adds per nibble value, per unit of q.
         let (mask, valid) = ((1usize << self.bits) - 1, self.valid_entries());
-        let patterns: Vec<[f32; 16]> = (0..self.per_unit)
-            .map(|position| {
-                let shift = position * usize::from(self.bits);
-                std::array::from_fn(|nibble| if nibble < valid { values[(nibble >> shift) & mask] } else { 0.0 })
-            })
-            .collect();
+        let patterns: Vec<[f32; 16]> = match (self.content, &part.pair_points) {
+            // A unit is a pair, and its nibble the pair's point number.
+            (Content::Indices, Some(points)) => (0..2).map(|axis| points.map(|point| point[axis])).collect(),
+            _ => (0..self.per_unit)
+                .map(|position| {
+                    let shift = position * usize::from(self.bits);
+                    std::array::from_fn(|nibble| if nibble < valid { values[(nibble >> shift) & mask] } else { 0.0 })
+                })
+                .collect(),
+        };
         for (table, coordinates) in exact.chunks_exact_mut(16).zip(query.chunks(self.per_unit)) {
             for (&q, pattern) in coordinates.iter().zip(&patterns) {
                 table.iter_mut().zip(pattern).for_each(|(entry, &value)| *entry += q * value);

@@ -21,6 +21,14 @@
 //!   sign per coordinate for the residual `r = y − ŷ` and its length `γ`; estimates
 //!   `‖x‖·(⟨q', ŷ⟩ + √(π/2)/d·γ·⟨S·q', z⟩)`, unbiased in expectation over the seed.
 //!
+//! **Codebooks.** Indices come from the Lloyd–Max codebook of one coordinate
+//! ([`CodebookKind::Scalar`], the paper's quantizer), or, where a part has 2-bit MSE indices
+//! and an even dimension, from the 16-point codebook of a coordinate *pair*
+//! ([`CodebookKind::Pair`], the default; [`PairCodebook`]): coordinates `2i` and `2i + 1` are
+//! quantized together, with 8.5 % less squared error at the same bits. The pair's point
+//! number `k` is stored as the two coordinates' 2-bit indices `k mod 4` and `k div 4`, so the
+//! layout, packing and scan are the same as for scalar codes.
+//!
 //! **Code layout** (one record per vector, [`Quantizer::code_len`] bytes, parts in order):
 //! `norm: f32 LE`, then `1/⟨y, ŷ⟩` or `γ` as `f32 LE` (not for `Mse`), then the indices packed
 //! [`crate::pack`]-style, then (for `Prod`) the `d` sign bits packed the same way.
@@ -32,7 +40,7 @@
 use std::sync::Arc;
 
 use crate::Error;
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, PairCodebook};
 use crate::pack;
 use crate::prng::SplitMix64;
 use crate::qjl::Sketch;
@@ -80,6 +88,29 @@ impl Variant {
     }
 }
 
+/// Which codebook turns rotated coordinates into indices; see the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CodebookKind {
+    /// Each coordinate on its own: the Lloyd–Max codebook of TurboQuant.
+    Scalar,
+    /// Coordinate pairs jointly where a part has 2-bit indices and an even dimension; scalar
+    /// elsewhere.
+    Pair,
+}
+
+impl CodebookKind {
+    /// Both kinds, in file-format order.
+    pub const ALL: [CodebookKind; 2] = [CodebookKind::Scalar, CodebookKind::Pair];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodebookKind::Scalar => "scalar",
+            CodebookKind::Pair => "pair",
+        }
+    }
+}
+
 /// What a quantizer is: everything its codes depend on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -87,6 +118,7 @@ pub struct Config {
     bits: f64,
     variant: Variant,
     rotation: RotationKind,
+    codebook: CodebookKind,
     seed: u64,
     outliers: Option<Vec<u32>>,
 }
@@ -94,9 +126,25 @@ pub struct Config {
 impl Config {
     /// A configuration for `dim`-dimensional vectors at `bits` bits per coordinate (1 to 8;
     /// fractional widths such as 2.5 split the channels, see [`Config::with_outliers`]). The variant
-    /// is [`Variant::MseUnbiased`], the rotation randomized Hadamard, the seed 42.
+    /// is [`Variant::MseUnbiased`], the codebook [`CodebookKind::Pair`], the rotation
+    /// randomized Hadamard, the seed 42.
     pub fn new(dim: usize, bits: f64) -> Config {
-        Config { dim, bits, variant: Variant::MseUnbiased, rotation: RotationKind::Hadamard, seed: 42, outliers: None }
+        Config {
+            dim,
+            bits,
+            variant: Variant::MseUnbiased,
+            rotation: RotationKind::Hadamard,
+            codebook: CodebookKind::Pair,
+            seed: 42,
+            outliers: None,
+        }
+    }
+
+    /// Sets the codebook kind. [`Quantizer::new`] records [`CodebookKind::Scalar`] in its
+    /// configuration when no part can use pairs, since the codes are then the same.
+    pub fn with_codebook(mut self, codebook: CodebookKind) -> Config {
+        self.codebook = codebook;
+        self
     }
 
     /// Sets the variant.
@@ -165,6 +213,11 @@ impl Config {
         self.rotation
     }
 
+    /// The codebook kind.
+    pub fn codebook(&self) -> CodebookKind {
+        self.codebook
+    }
+
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.seed
@@ -191,6 +244,10 @@ pub(crate) struct Part {
     /// Decision boundaries: midpoints of neighbouring `f32` centroids.
     boundaries: Vec<f32>,
     pub codebook: Option<Arc<Codebook>>,
+    /// The pair codebook's points for unit vectors of this part's dimension, when the part
+    /// quantizes coordinate pairs (then `centroids` is unused).
+    pub pair_points: Option<[[f32; 2]; 16]>,
+    pair_codebook: Option<Arc<PairCodebook>>,
     pub sketch: Option<Sketch>,
     /// Byte offset of this part's record inside the vector's record.
     pub offset: usize,
@@ -212,6 +269,40 @@ impl Part {
             self.boundaries.iter().map(|&edge| u8::from(edge < value)).sum()
         } else {
             self.boundaries.partition_point(|&edge| edge < value) as u8
+        }
+    }
+
+    /// The indices of the rotated unit vector `y`, one per coordinate: the nearest centroid's,
+    /// or for pairs the nearest point's number `k` split into `k mod 4` and `k div 4` (the
+    /// lowest number among equally near points).
+    fn quantize(&self, y: &[f32]) -> Vec<u8> {
+        match &self.pair_points {
+            None => y.iter().map(|&v| self.index_of(v)).collect(),
+            Some(points) => {
+                let mut indices = Vec::with_capacity(y.len());
+                for pair in y.chunks_exact(2) {
+                    let mut best = (f32::INFINITY, 0u8);
+                    for (k, point) in points.iter().enumerate() {
+                        let (dx, dy) = (pair[0] - point[0], pair[1] - point[1]);
+                        let distance = dx * dx + dy * dy;
+                        if distance < best.0 {
+                            best = (distance, k as u8);
+                        }
+                    }
+                    indices.extend([best.1 & 3, best.1 >> 2]);
+                }
+                indices
+            }
+        }
+    }
+
+    /// The reconstruction `ŷ` (for unit vectors) that `indices` stand for.
+    pub fn reconstruct(&self, indices: &[u8]) -> Vec<f32> {
+        match &self.pair_points {
+            None => indices.iter().map(|&index| self.centroids[usize::from(index)]).collect(),
+            Some(points) => {
+                indices.chunks_exact(2).flat_map(|pair| points[usize::from(pair[0] | pair[1] << 2)]).collect()
+            }
         }
     }
 
@@ -322,6 +413,10 @@ impl Quantizer {
             offset += part.record_len(config.variant);
             parts.push(part);
         }
+        let mut config = config;
+        if parts.iter().all(|part| part.pair_points.is_none()) {
+            config.codebook = CodebookKind::Scalar;
+        }
         Ok(Quantizer { config, parts, code_len: offset })
     }
 
@@ -357,7 +452,10 @@ impl Quantizer {
     /// one bit.
     pub fn theoretical_distortion(&self) -> Option<f64> {
         match self.parts.as_slice() {
-            [part] => part.codebook.as_ref().map(|codebook| codebook.distortion()),
+            [part] => match (&part.pair_codebook, &part.codebook) {
+                (Some(pairs), _) => Some(pairs.distortion()),
+                (None, codebook) => codebook.as_ref().map(|codebook| codebook.distortion()),
+            },
             _ => None,
         }
     }
@@ -407,9 +505,7 @@ impl Quantizer {
             if part.mse_bits > 0 {
                 let mut indices = vec![0u8; part.dim()];
                 self.unpack_indices(part, code, &mut indices);
-                for (value, &index) in y.iter_mut().zip(&indices) {
-                    *value = part.centroids[usize::from(index)];
-                }
+                y = part.reconstruct(&indices);
             }
             let weight = scalars.indices_weight(self.config.variant);
             y.iter_mut().for_each(|value| *value *= weight);
@@ -458,19 +554,22 @@ impl Quantizer {
                 y.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
             }
             part.rotation.apply(&mut y);
-            let indices: Vec<u8> =
-                if part.mse_bits > 0 { y.iter().map(|&v| part.index_of(v)).collect() } else { vec![0; part.dim()] };
-            let reconstruction =
-                |j: usize| if part.mse_bits > 0 { part.centroids[usize::from(indices[j])] } else { 0.0 };
+            let (indices, reconstruction) = if part.mse_bits > 0 {
+                let indices = part.quantize(&y);
+                let reconstruction = part.reconstruct(&indices);
+                (indices, reconstruction)
+            } else {
+                (vec![0; part.dim()], vec![0.0; part.dim()])
+            };
             let aux = match variant {
                 Variant::Mse => 0.0,
                 Variant::MseUnbiased => {
-                    let dot: f64 = (0..part.dim()).map(|j| f64::from(y[j]) * f64::from(reconstruction(j))).sum();
+                    let dot: f64 = y.iter().zip(&reconstruction).map(|(&v, &c)| f64::from(v) * f64::from(c)).sum();
                     if norm > 0.0 && dot > 0.0 { (1.0 / dot) as f32 } else { 0.0 }
                 }
                 Variant::Prod => {
                     let residual: Vec<f32> = if norm > 0.0 {
-                        (0..part.dim()).map(|j| y[j] - reconstruction(j)).collect()
+                        y.iter().zip(&reconstruction).map(|(&v, &c)| v - c).collect()
                     } else {
                         vec![0.0; part.dim()]
                     };
@@ -498,6 +597,8 @@ impl Part {
         let mse_bits = if config.variant == Variant::Prod { bits - 1 } else { bits };
         let codebook = (mse_bits > 0).then(|| Codebook::sphere(dim, mse_bits));
         let centroids = codebook.as_ref().map_or_else(Vec::new, |codebook| codebook.scaled_centroids(dim));
+        let pairs = config.codebook == CodebookKind::Pair && mse_bits == 2 && dim.is_multiple_of(2);
+        let pair_codebook = pairs.then(|| PairCodebook::sphere(dim));
         let boundaries = centroids.windows(2).map(|pair| (pair[0] + pair[1]) * 0.5).collect();
         Part {
             channels,
@@ -507,6 +608,8 @@ impl Part {
             centroids,
             boundaries,
             codebook,
+            pair_points: pair_codebook.as_ref().map(|pairs| pairs.scaled_points(dim)),
+            pair_codebook,
             sketch: (config.variant == Variant::Prod).then(|| Sketch::new(dim, seed)),
             offset,
         }

@@ -1,6 +1,8 @@
 //! `.kvq` files: round trips, golden bytes that pin the algorithm, and damage detection.
 
-use kolm_vq::{Config, Error, Index, Quantizer, RotationKind, SearchParams, Variant, read_index, write_index};
+use kolm_vq::{
+    CodebookKind, Config, Error, Index, Quantizer, RotationKind, SearchParams, Variant, read_index, write_index,
+};
 
 use crate::gaussian_vectors;
 
@@ -19,11 +21,12 @@ fn to_bytes(index: &Index) -> Vec<u8> {
 
 #[test]
 fn indexes_round_trip_through_files() {
-    for variant in Variant::ALL {
+    for (variant, codebook) in Variant::ALL.into_iter().flat_map(|v| CodebookKind::ALL.map(|c| (v, c))) {
         for rotation in [RotationKind::Hadamard, RotationKind::Haar] {
-            for bits in [1.0, 2.5, 4.0, 7.0] {
-                let index =
-                    sample_index(Config::new(40, bits).with_variant(variant).with_rotation(rotation).with_seed(99));
+            for bits in [1.0, 2.0, 2.5, 3.0, 4.0, 7.0] {
+                let config =
+                    Config::new(40, bits).with_variant(variant).with_codebook(codebook).with_rotation(rotation);
+                let index = sample_index(config.with_seed(99));
                 let back = read_index(to_bytes(&index).as_slice()).unwrap();
                 assert_eq!(back.codes(), index.codes());
                 assert_eq!(back.quantizer().config(), index.quantizer().config());
@@ -40,11 +43,14 @@ fn indexes_round_trip_through_files() {
 /// `KOLM_VQ_BLESS=1 cargo test` only for such a versioned change.
 #[test]
 fn golden_files_pin_the_codes() {
+    let scalar = |config: Config| config.with_codebook(CodebookKind::Scalar);
     let cases = [
-        ("d40-b2-mse.kvq", Config::new(40, 2.0).with_variant(Variant::Mse)),
-        ("d40-b2.5-mse-unbiased.kvq", Config::new(40, 2.5)),
-        ("d40-b3-prod.kvq", Config::new(40, 3.0).with_variant(Variant::Prod)),
+        ("d40-b2-mse.kvq", scalar(Config::new(40, 2.0).with_variant(Variant::Mse))),
+        ("d40-b2.5-mse-unbiased.kvq", scalar(Config::new(40, 2.5))),
+        ("d40-b3-prod.kvq", scalar(Config::new(40, 3.0).with_variant(Variant::Prod))),
         ("d40-b4-haar.kvq", Config::new(40, 4.0).with_rotation(RotationKind::Haar)),
+        ("d40-b2-pair.kvq", Config::new(40, 2.0)),
+        ("d40-b3-prod-pair.kvq", Config::new(40, 3.0).with_variant(Variant::Prod)),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kvq");
     for (name, config) in cases {
@@ -87,13 +93,16 @@ fn every_damaged_byte_and_every_truncation_is_detected() {
 #[test]
 fn impossible_headers_with_valid_checks_are_refused() {
     let bytes = to_bytes(&sample_index(Config::new(12, 2.5)));
-    let mutations: [(usize, &[u8]); 6] = [
+    let mutations: [(usize, &[u8]); 9] = [
         (40, &[0]),          // part 0 width 0
         (41, &[255]),        // part 1 width 255
         (40, &[9]),          // part 0 width 9
         (12, &[3]),          // variant 3
         (13, &[2]),          // rotation kind 2
         (16, &[1, 0, 0, 0]), // dimension 1
+        (15, &[2]),          // codebook kind 2
+        (10, &[1, 0]),       // a pair codebook in algorithm version 1
+        (10, &[3, 0]),       // algorithm version 3
     ];
     for (at, value) in mutations {
         let mut damaged = bytes.clone();

@@ -2,16 +2,21 @@
 //! exhaustive scoring, determinism across thread counts, metrics and edge cases.
 
 use kolm_vq::io::read_vectors;
-use kolm_vq::{Config, Index, Kernel, Metric, Quantizer, SearchParams, Variant};
+use kolm_vq::{CodebookKind, Config, Index, Kernel, Metric, Quantizer, SearchParams, Variant};
 
 use crate::{dot, gaussian_vectors, testdata};
 
-/// Every variant at integer and fractional widths, for the agreement tests.
+/// Every variant at integer and fractional widths, with both codebooks where they differ, for
+/// the agreement tests.
 fn configurations(dim: usize) -> Vec<Config> {
     let mut configs = Vec::new();
     for variant in Variant::ALL {
         for bits in [1.0, 2.0, 2.5, 3.0, 3.5, 4.0, 6.0] {
-            configs.push(Config::new(dim, bits).with_variant(variant));
+            let config = Config::new(dim, bits).with_variant(variant);
+            if Quantizer::new(config.clone()).unwrap().config().codebook() == CodebookKind::Pair {
+                configs.push(config.clone().with_codebook(CodebookKind::Scalar));
+            }
+            configs.push(config);
         }
     }
     configs
@@ -90,7 +95,7 @@ fn kernels_agree_and_match_exhaustive_scoring() {
     let queries = gaussian_vectors(12, dim, 2);
     for config in configurations(dim) {
         let config = config.with_outliers_from(&base);
-        let label = format!("{} bits {}", config.bits(), config.variant().name());
+        let label = format!("{} bits {} {}", config.bits(), config.variant().name(), config.codebook().name());
         let mut index = Index::new(Quantizer::new(config).unwrap());
         index.add(&base).unwrap();
         for metric in [Metric::InnerProduct, Metric::L2] {
