@@ -29,10 +29,11 @@ text and structured data far better than general-purpose tools, at about
 0.3-1 MB/s per thread. -T0 codes blocks on every core, with output identical
 to -T1. A progress bar shows on a terminal.
 
-Levels 1-5 add models; 6-9 use larger tables and blocks (more context, more memory):
+Levels 1-5 add models; 6-9 add models for binary structure (sparse and record
+contexts: machine code, tables, images) and use larger tables and blocks:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
-  memory   120    212    468    532    596   1108   2196   2324   2324  MiB per thread, at most
+  memory   120    212    468    532    596   1620   2708   2836   2836  MiB per thread, at most
 Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\

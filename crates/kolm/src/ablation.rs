@@ -21,10 +21,16 @@ use crate::{Error, Level, cm, x86};
 
 /// The parts of the native engine that run at `level`, each of which can be switched off.
 pub fn components(level: Level) -> Vec<Component> {
-    let config = level.cm_config();
+    let config = level.cm_config(cm::LATEST_REVISION);
     let mut parts: Vec<Component> = config.orders.iter().map(|&order| Component::Order(order)).collect();
     if config.word {
         parts.push(Component::Words);
+    }
+    if config.sparse {
+        parts.push(Component::Sparse);
+    }
+    if config.record {
+        parts.push(Component::Record);
     }
     parts.extend([
         Component::Match,
@@ -40,7 +46,7 @@ pub fn components(level: Level) -> Vec<Component> {
 /// `without` switched off. The payload is decoded again and compared; a difference (which would
 /// be a bug) is reported as [`Error::Corrupt`].
 pub fn coded_len(data: &[u8], level: Level, without: Option<Component>) -> Result<usize, Error> {
-    let config = cm::Config { without, ..level.cm_config() };
+    let config = cm::Config { without, ..level.cm_config(cm::LATEST_REVISION) };
     let filtered = if without == Some(Component::X86Filter) { None } else { x86::filtered_if_code(data) };
     let data = filtered.as_deref().unwrap_or(data);
     let payload = cm::encode_payload(data, &config, &mut |_| {});

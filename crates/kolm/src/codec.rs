@@ -9,7 +9,8 @@
 //! | id | codec |
 //! |---|---|
 //! | 1 | the Midicoth model with its two defects repaired (2^18 frequency scale, per-step Tweedie shape); the level picks its stages. Read, no longer written |
-//! | 2 | kolm's native context-mixing engine ([`crate::cm`]); the level picks its models and table sizes |
+//! | 2 | kolm's native context-mixing engine ([`crate::cm`]), level table revision 1; the level picks its models and table sizes |
+//! | 3 | the same engine, level table revision 2 (sparse and record contexts at levels 6–9); written only for levels whose models differ from revision 1, so that frames of levels 1–5 stay codec 2 |
 
 use crate::Error;
 use crate::cm;
@@ -21,21 +22,24 @@ use crate::x86;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Codec {
     MidicothRepaired,
-    ContextMixing,
+    /// The native engine with a revision of the level table (codec id = revision + 1).
+    ContextMixing {
+        revision: u8,
+    },
 }
 
 impl Codec {
     pub(crate) fn id(self) -> u8 {
         match self {
             Codec::MidicothRepaired => 1,
-            Codec::ContextMixing => 2,
+            Codec::ContextMixing { revision } => revision + 1,
         }
     }
 
     pub(crate) fn from_id(id: u8) -> Result<Codec, Error> {
         match id {
             1 => Ok(Codec::MidicothRepaired),
-            2 => Ok(Codec::ContextMixing),
+            2..=3 => Ok(Codec::ContextMixing { revision: id - 1 }),
             codec => Err(Error::UnknownCodec { codec }),
         }
     }
@@ -43,7 +47,8 @@ impl Codec {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Codec::MidicothRepaired => "midicoth-r",
-            Codec::ContextMixing => "cm",
+            Codec::ContextMixing { revision: 1 } => "cm",
+            Codec::ContextMixing { .. } => "cm2",
         }
     }
 }
@@ -97,18 +102,23 @@ pub(crate) struct BlockCoder {
 }
 
 impl BlockCoder {
-    /// The coder for new frames at `level`.
+    /// The coder for new frames at `level`: the oldest revision of the level table that gives
+    /// the level's newest models, so that frames stay readable by as many versions as can read
+    /// them.
     pub(crate) fn for_level(level: Level) -> BlockCoder {
-        BlockCoder { codec: Codec::ContextMixing, level }
+        let newest = level.cm_config(cm::LATEST_REVISION);
+        let revision = (1..=cm::LATEST_REVISION).find(|&revision| level.cm_config(revision) == newest);
+        BlockCoder { codec: Codec::ContextMixing { revision: revision.expect("the newest revision matches") }, level }
     }
 
     /// Codes `data`, falling back to storing it when coding does not shrink it.
     pub(crate) fn encode(self, data: &[u8], progress: &mut dyn FnMut(u64)) -> (BlockKind, Vec<u8>) {
         let code = |data: &[u8], progress: &mut dyn FnMut(u64)| match self.codec {
             Codec::MidicothRepaired => mdc7::encode_payload(data, mdc7::Model::repaired(self.level.stages()), progress),
-            Codec::ContextMixing => cm::encode_payload(data, &self.level.cm_config(), progress),
+            Codec::ContextMixing { revision } => cm::encode_payload(data, &self.level.cm_config(revision), progress),
         };
-        let filtered = if self.codec == Codec::ContextMixing { x86::filtered_if_code(data) } else { None };
+        let filtered =
+            if matches!(self.codec, Codec::ContextMixing { .. }) { x86::filtered_if_code(data) } else { None };
         let (kind, payload) = match filtered {
             Some(filtered) => (BlockKind::CodedX86, code(&filtered, progress)),
             None => (BlockKind::Coded, code(data, progress)),
@@ -132,7 +142,9 @@ impl BlockCoder {
             Codec::MidicothRepaired => {
                 mdc7::decode_payload(payload, len, mdc7::Model::repaired(self.level.stages()), progress)?
             }
-            Codec::ContextMixing => cm::decode_payload(payload, len, &self.level.cm_config(), progress)?,
+            Codec::ContextMixing { revision } => {
+                cm::decode_payload(payload, len, &self.level.cm_config(revision), progress)?
+            }
         };
         if kind == BlockKind::CodedX86 {
             x86::decode(&mut bytes);
@@ -150,9 +162,9 @@ impl BlockCoder {
     /// node per byte.
     pub(crate) fn memory_per_thread(self, block_size: u64) -> u64 {
         const MIB: u64 = 1 << 20;
-        if self.codec == Codec::ContextMixing {
+        if let Codec::ContextMixing { revision } = self.codec {
             // Fixed-size tables, then the block, its history copy, the output and the payload.
-            return self.level.cm_config().model_bytes() + 4 * block_size;
+            return self.level.cm_config(revision).model_bytes() + 4 * block_size;
         }
         let Stages { matcher, word, high_order, tweedie } = self.level.stages();
         // (enabled, fixed bytes, bytes per block byte) for each part of the model.
@@ -177,7 +189,7 @@ mod tests {
             let level = Level::new(level).unwrap();
             BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
         };
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [120, 212, 468, 532, 596, 1108, 2196, 2324, 2324]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [120, 212, 468, 532, 596, 1620, 2708, 2836, 2836]);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use crate::mdc7::Stages;
 ///
 /// A level selects the block codec's parameters, which the frame header records, so a
 /// decoder needs no options to read any level. Every level uses the native context-mixing
-/// engine; levels 1–5 add models and levels 6–9 use larger tables and blocks:
+/// engine; levels 1–5 add models, and levels 6–9 add the sparse and record contexts and use
+/// larger tables and blocks:
 ///
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
@@ -16,9 +17,9 @@ use crate::mdc7::Stages;
 /// | 3 | + words, larger tables | 16 MiB | 468 MiB |
 /// | 4 | + order 8 | 16 MiB | 532 MiB |
 /// | 5 | + order 5 | 16 MiB | 596 MiB |
-/// | 6 | as 5, larger tables | 16 MiB | 1,108 MiB |
-/// | 7 | as 5, larger tables | 32 MiB | 2,196 MiB |
-/// | 8, 9 | as 5, larger tables | 64 MiB | 2,324 MiB |
+/// | 6 | + sparse and record contexts, larger tables | 16 MiB | 1,620 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 2,708 MiB |
+/// | 8, 9 | as 6, larger tables | 64 MiB | 2,836 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -53,13 +54,17 @@ impl Level {
         self.0
     }
 
-    /// The models and table sizes of the native engine (codec 2) at this level.
-    pub(crate) fn cm_config(self) -> cm::Config {
+    /// The models and table sizes of the native engine at this level, in `revision` of the
+    /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6).
+    pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
+        let structural = revision >= 2 && self.0 >= 6;
         cm::Config {
             orders: ORDERS[step],
             word: self.0 >= 3,
+            sparse: structural,
+            record: structural,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

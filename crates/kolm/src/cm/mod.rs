@@ -17,7 +17,15 @@
 //! - **words** (text): a hash of the current word (letters, case-folded) and of the current and
 //!   previous word together, so text predicts well across the irregular spacing of words;
 //! - **match** ([`matcher`]): the byte that followed the last occurrence of the last six
-//!   bytes, trusted according to how long the match has held.
+//!   bytes, trusted according to how long the match has held;
+//! - **sparse** (levels 6–9): five contexts of bytes at fixed offsets that skip the nearest
+//!   (byte 2; byte 3; bytes 2–3; bytes 1 and 3; bytes 3–4 back), for binary structures that
+//!   repeat with noise in between, such as machine code and tables of numbers;
+//! - **records** (levels 6–9, [`record`]): a record length *R* detected from repeating byte
+//!   distances, and three contexts: the byte *R* back with the previous byte, the three
+//!   bytes around *R* back, and the bytes *R* and 2*R* back. A fax image's scan lines or a
+//!   table's rows then predict each other. These eight tables are smaller than the orders'
+//!   (at most 2^20 buckets), as their contexts are few.
 //!
 //! The [mixer](mixer) weighs the models in the logistic domain ([`logistic`]) with weights
 //! chosen by the match state and the bits of the byte so far, and learns online. Its output is
@@ -43,9 +51,14 @@ mod matcher;
 mod memory;
 mod mixer;
 mod model;
+mod record;
 
 use crate::Error;
 use crate::simd::Kernel;
+
+/// The newest revision of the level table ([`crate::Level`]'s `cm_config`): 1 is codec 2,
+/// 2 is codec 3, which adds the sparse and record contexts to levels 6–9.
+pub(crate) const LATEST_REVISION: u8 = 2;
 
 /// What a level runs: the set of models and their table sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +67,10 @@ pub(crate) struct Config {
     pub(crate) orders: &'static [u8],
     /// Whether the two word contexts run.
     pub(crate) word: bool,
+    /// Whether the sparse contexts run (bytes at fixed offsets, skipping the nearest).
+    pub(crate) sparse: bool,
+    /// Whether the record contexts run (bytes one and two detected record lengths back).
+    pub(crate) record: bool,
     /// Base-2 logarithm of each hashed table's bucket count (64 bytes a bucket).
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
@@ -71,6 +88,10 @@ pub enum Component {
     Order(u8),
     /// The two word contexts.
     Words,
+    /// The sparse contexts.
+    Sparse,
+    /// The record-length detector and its contexts.
+    Record,
     /// The match model (and its say in choosing mixer weights).
     Match,
     /// The maps that learn what each counter's confidence is worth.
@@ -89,6 +110,8 @@ impl std::fmt::Display for Component {
         match self {
             Component::Order(order) => write!(f, "order {order}"),
             Component::Words => f.write_str("word model"),
+            Component::Sparse => f.write_str("sparse contexts"),
+            Component::Record => f.write_str("record model"),
             Component::Match => f.write_str("match model"),
             Component::ConfidenceMaps => f.write_str("confidence maps"),
             Component::ByteGate => f.write_str("byte gate"),
@@ -111,11 +134,22 @@ impl Config {
         }
     }
 
+    /// Base-2 logarithm of the bucket count of the sparse and record tables: their contexts
+    /// are one to three bytes, far fewer than a long order's, so they need smaller tables.
+    pub(crate) fn log_structural_buckets(&self) -> u32 {
+        self.log_buckets.min(20)
+    }
+
     /// Bytes of model state, not counting the block's own buffers.
     pub(crate) fn model_bytes(&self) -> u64 {
         let hashed = self.orders.len() as u64 + if self.word { 2 } else { 0 };
-        let fixed = (256 + 65_536) * 4 + 4 * 256 * 16 * 4 + (256 + 65_536) * 33 * 2;
-        hashed * (64 << self.log_buckets) + (4 << self.log_match) + fixed
+        let structural = if self.sparse { model::SPARSE_MASKS.len() as u64 } else { 0 }
+            + if self.record { model::RECORD_CONTEXTS as u64 } else { 0 };
+        let fixed = (256 + 65_536) * 4 + 4 * 256 * 16 * 4 + (256 + 65_536) * 33 * 2 + 3 * 256 * 4;
+        hashed * (64 << self.log_buckets)
+            + structural * (64 << self.log_structural_buckets())
+            + (4 << self.log_match)
+            + fixed
     }
 }
 
@@ -195,8 +229,15 @@ fn decode_chunk(len: usize, predictor: &mut model::Predictor, decoder: &mut code
 mod tests {
     use super::*;
 
-    const TEST_CONFIG: Config =
-        Config { orders: &[2, 3, 4, 6], word: true, log_buckets: 12, log_match: 16, without: None };
+    const TEST_CONFIG: Config = Config {
+        orders: &[2, 3, 4, 6],
+        word: true,
+        sparse: true,
+        record: true,
+        log_buckets: 12,
+        log_match: 16,
+        without: None,
+    };
 
     fn round_trip(data: &[u8]) -> Vec<u8> {
         let payload = encode_payload(data, &TEST_CONFIG, &mut |_| {});
@@ -228,12 +269,36 @@ mod tests {
     #[test]
     fn memory_estimate_covers_the_tables() {
         for level in 1..=9 {
-            let config = crate::Level::new(level).unwrap().cm_config();
+            let config = crate::Level::new(level).unwrap().cm_config(LATEST_REVISION);
             let tables = model::Predictor::new(&config, 0).model_bytes() as u64;
             let estimate = config.model_bytes();
             assert!(tables <= estimate && estimate < tables + (16 << 20), "level {level}: {tables} vs {estimate}");
             // Small blocks get small tables.
             assert!(config.for_block(1000).log_buckets <= 12);
+        }
+    }
+
+    /// The sparse and record contexts pay their way on the data they are for: a fax image of
+    /// 216-byte scan lines, a spreadsheet, a SPARC executable.
+    #[test]
+    fn structural_contexts_shrink_images_records_and_code() {
+        let corpus =
+            |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let config = crate::Level::new(6).unwrap().cm_config(LATEST_REVISION);
+        let coded = |data: &[u8], without| encode_payload(data, &Config { without, ..config }, &mut |_| {}).len();
+        for (name, part, least_gain) in [
+            ("ptt5", Component::Record, 0.2),
+            ("kennedy.xls", Component::Record, 0.02),
+            ("sum", Component::Sparse, 0.02),
+        ] {
+            let data = corpus(name);
+            let data = &data[..data.len().min(200_000)];
+            let (with, without) = (coded(data, None), coded(data, Some(part)));
+            eprintln!("{name}: {with} bytes, {without} without the {part}");
+            assert!(
+                (with as f64) < (1.0 - least_gain) * without as f64,
+                "{name}: {with} vs {without} without the {part}"
+            );
         }
     }
 

@@ -9,12 +9,22 @@ use super::counter::{self, ContextTable, FRESH};
 use super::logistic::stretch;
 use super::matcher::MatchModel;
 use super::mixer::Mixer;
+use super::record::RecordDetector;
 use super::{Component, Config};
 
 /// Counters of the direct order-0 and order-1 contexts stop counting here (slow, precise).
 const DIRECT_LIMIT: u32 = 1023;
 /// Counters of hashed contexts stop counting here, so they keep adapting.
 const HASHED_LIMIT: u32 = 20;
+
+/// The sparse contexts: masks over the last eight bytes (the most recent in the low byte)
+/// that skip the nearest. Binary structures (machine code, tables of 16- and 32-bit numbers)
+/// repeat at fixed offsets with noise in between, which a context of consecutive bytes
+/// cannot see past.
+pub(super) const SPARSE_MASKS: [u64; 5] = [0xFF00, 0xFF_0000, 0xFF_FF00, 0xFF_00FF, 0xFFFF_0000];
+
+/// Record contexts (see [`super::record`]) per record-length model.
+pub(super) const RECORD_CONTEXTS: usize = 3;
 
 pub(crate) struct Predictor {
     order0: Vec<u32>,
@@ -50,6 +60,9 @@ pub(crate) struct Predictor {
     recent: u64,
     word: u32,
     previous_word: u32,
+    sparse: bool,
+    /// The record-length detector, when the record contexts run.
+    records: Option<RecordDetector>,
 }
 
 impl Predictor {
@@ -58,15 +71,23 @@ impl Predictor {
         let orders: Vec<u8> =
             config.orders.iter().copied().filter(|&order| without != Some(Component::Order(order))).collect();
         let word_model = config.word && without != Some(Component::Words);
+        let sparse = config.sparse && without != Some(Component::Sparse);
+        let records = (config.record && without != Some(Component::Record)).then(RecordDetector::new);
         let match_model = without != Some(Component::Match);
         let confidence = without != Some(Component::ConfidenceMaps);
-        let hashed = orders.len() + if word_model { 2 } else { 0 };
+        let contextual = orders.len() + if word_model { 2 } else { 0 };
+        let structural =
+            if sparse { SPARSE_MASKS.len() } else { 0 } + if records.is_some() { RECORD_CONTEXTS } else { 0 };
+        let hashed = contextual + structural;
         let width = 2 + hashed * (1 + usize::from(confidence)) + usize::from(match_model) + 1;
         let gates: &[usize] = if without == Some(Component::ByteGate) { &[4 * 256] } else { &[4 * 256, 256 * 256] };
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
-            tables: (0..hashed).map(|_| ContextTable::new(config.log_buckets)).collect(),
+            tables: (0..contextual)
+                .map(|_| ContextTable::new(config.log_buckets))
+                .chain((0..structural).map(|_| ContextTable::new(config.log_structural_buckets())))
+                .collect(),
             hashes: vec![0; hashed],
             buckets: vec![0; hashed],
             confidence_maps: vec![[FRESH; CONFIDENCE_CELLS]; hashed],
@@ -87,6 +108,8 @@ impl Predictor {
             recent: 0,
             word: 0,
             previous_word: 0,
+            sparse,
+            records,
         };
         predictor.hash_contexts();
         predictor.claim_buckets();
@@ -208,6 +231,33 @@ impl Predictor {
             let context = if self.word == 0 { u64::from(byte) } else { u64::from(self.word) << 8 };
             self.hashes[at] = hash64(context | (0xA << 60));
             self.hashes[at + 1] = hash64((u64::from(self.word) | (u64::from(self.previous_word) << 32)) ^ (0xB << 60));
+        }
+        let mut at = self.orders.len() + if self.word_model { 2 } else { 0 };
+        if self.sparse {
+            for (slot, mask) in SPARSE_MASKS.iter().enumerate() {
+                self.hashes[at + slot] = hash64((self.recent & mask) ^ ((0x20 + slot as u64) << 56));
+            }
+            at += SPARSE_MASKS.len();
+        }
+        if let Some(records) = &mut self.records {
+            let history = &self.history;
+            if let Some(&last) = history.last() {
+                records.update(last, history.len() as u32);
+            }
+            let length = records.length() as usize;
+            // The byte `distance` back, 0 before the start (and for distance 0).
+            let back = |distance: usize| {
+                distance
+                    .checked_sub(1)
+                    .and_then(|d| history.len().checked_sub(d + 1))
+                    .map_or(0, |at| u64::from(history[at]))
+            };
+            let tag = (length as u64) << 32;
+            let above = back(length);
+            self.hashes[at] = hash64(tag ^ above << 8 ^ back(1) ^ (0x30 << 56));
+            self.hashes[at + 1] =
+                hash64(tag ^ above << 16 ^ back(length + 1) << 8 ^ back(length.saturating_sub(1)) ^ (0x31 << 56));
+            self.hashes[at + 2] = hash64(tag ^ above << 8 ^ back(2 * length) ^ (0x32 << 56));
         }
     }
 

@@ -42,6 +42,21 @@ fn golden_files_pin_every_level() {
         let name = format!("mixed.bin.level{n}.kolm");
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
+        // Levels 1-5 have the same models in both revisions of the level table: codec 2.
+        let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
+        assert_eq!(codec, if n <= 5 { "cm" } else { "cm2" }, "level {n}");
+    }
+}
+
+/// Frames that kolm wrote at levels 6-9 before the sparse and record contexts (codec 2)
+/// decode with the models they were written with.
+#[test]
+fn frames_of_the_first_level_table_still_decode() {
+    let input = golden("mixed.bin");
+    for n in 6..=9 {
+        let frame = golden(&format!("mixed.bin.codec2-level{n}.kolm"));
+        assert_eq!(kolm::inspect(&frame[..]).unwrap()[0].codec, "cm");
+        assert!(kolm::decompress(&frame).unwrap() == input, "level {n}");
     }
 }
 
