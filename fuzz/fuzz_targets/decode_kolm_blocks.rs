@@ -1,7 +1,7 @@
 //! Arbitrary payloads inside a well-formed frame, so that they reach the block decoder
 //! (in arbitrary bytes the record check rejects almost every payload first).
 //!
-//! Input: codec and level (1 byte: the top bit picks codec 1 or 2, the rest the level), claimed
+//! Input: codec and level (1 byte `c`: level `c mod 9 + 1`, codec `(c div 9) mod 3 + 1`), claimed
 //! block size (2 bytes, little-endian), block kind (1 byte, modulo 3: stored, coded, or coded
 //! after the x86 filter), then the payload.
 #![no_main]
@@ -13,8 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let [level, low, high, kind, payload @ ..] = data else { return };
     let size = u32::from(u16::from_le_bytes([*low, *high])).max(1);
     let mut stream = kolm::MAGIC.to_vec();
-    let codec = 1 + (level >> 7);
-    stream.extend_from_slice(&[1, codec, (level & 0x7F) % 9 + 1, 16, 0]);
+    let codec = (level / 9) % 3 + 1;
+    stream.extend_from_slice(&[1, codec, level % 9 + 1, 16, 0]);
     let check = xxh64(&stream, 0) as u32;
     stream.extend_from_slice(&check.to_le_bytes());
     let mut record = vec![1 + kind % 3];

@@ -366,7 +366,7 @@ fn count_compute(
             note,
         };
         let entry = match (&settings.valgrind, sample_bytes) {
-            (None, _) => wall("valgrind not found".to_owned()),
+            (None, _) => wall("no callgrind: --no-callgrind, or valgrind not found".to_owned()),
             (Some(_), None) => wall("no sample to count instructions on".to_owned()),
             (Some(_), Some(sample))
                 if wall_per_byte * sample as f64 * CALLGRIND_SLOWDOWN > settings.limit.as_secs_f64() =>

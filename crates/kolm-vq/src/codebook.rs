@@ -231,12 +231,13 @@ const PAIR_STARTS: [[(usize, f64); 3]; 3] =
 /// it scans scalar 2-bit codes, through one 16-entry table per pair.
 ///
 /// **Solver.** The density of a pair `(s₁, s₂)` (units of `1/√d`, as [`Codebook`]) is round,
-/// so it is sampled on a polar point set: [`PAIR_RADII`] equal-mass strata of the squared
+/// so it is sampled on a polar point set: 192 equal-mass strata of the squared
 /// radius, each at its root-mean-square radius (closed forms: for the sphere marginal
-/// `r²/d ~ Beta(1, (d−2)/2)`, for the Gaussian limit `r² ~ χ²₂`), times [`PAIR_ANGLES`]
+/// `r²/d ~ Beta(1, (d−2)/2)`, for the Gaussian limit `r² ~ χ²₂`), times 192
 /// equally spaced angles, every point of equal weight. Lloyd's iteration runs until no point
-/// changes cell, from each of [`PAIR_STARTS`] (rings of points at radii in units of the
-/// pair's RMS radius `√2`, drawn in at most to 90 % of the support), and the start that ends
+/// changes cell, from each of three starts (a centre and rings of 6 and 9; a centre and rings
+/// of 5 and 10; rings of 5 and 11; radii in units of the pair's RMS radius `√2`, drawn in at
+/// most to 90 % of the support), and the start that ends
 /// with the least error wins (the first among equals). Points are numbered ring by ring from
 /// the centre, counter-clockwise from the positive first axis within a ring.
 #[derive(Clone, Debug)]
