@@ -229,14 +229,13 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
             .flat_map(move |variant| args.codebook.iter().map(move |codebook| (bits, variant, codebook)))
     });
     for (bits, variant, codebook) in configurations {
-        let config_for = |seed: u64| {
-            Config::new(base.cols, bits)
-                .with_variant(variant.library())
-                .with_codebook(codebook.library())
-                .with_rotation(args.rotation.library())
-                .with_seed(seed)
-                .with_outliers_from(&base.data)
-        };
+        // The outlier channels of a fractional width depend on the data alone, not the seed.
+        let config = Config::new(base.cols, bits)
+            .with_variant(variant.library())
+            .with_codebook(codebook.library())
+            .with_rotation(args.rotation.library())
+            .with_outliers_from(&base.data);
+        let config_for = |seed: u64| config.clone().with_seed(seed);
         // Where pairs do not apply, a pair codebook is the scalar one: evaluated once.
         let used = Quantizer::new(config_for(args.seed))?.config().codebook().name();
         if evaluations.iter().any(|done: &Evaluation| {

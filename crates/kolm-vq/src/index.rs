@@ -740,13 +740,15 @@ impl PreparedQuery {
     fn estimate_from_code(&self, quantizer: &Quantizer, code: &[u8]) -> f32 {
         let variant = quantizer.config().variant();
         let mut total = 0.0f32;
-        let mut indices = Vec::new();
+        let (mut indices, mut values) = (Vec::new(), Vec::new());
         for (part, (rotated, projected)) in quantizer.parts.iter().zip(self.rotated.iter().zip(&self.projected)) {
             let scalars = quantizer.scalars(part, code);
             if part.mse_bits > 0 {
                 indices.resize(part.dim(), 0);
+                values.resize(part.dim(), 0.0);
                 quantizer.unpack_indices(part, code, &mut indices);
-                let dot: f32 = rotated.iter().zip(part.reconstruct(&indices)).map(|(q, c)| q * c).sum();
+                part.reconstruct(&indices, &mut values);
+                let dot: f32 = rotated.iter().zip(&values).map(|(q, c)| q * c).sum();
                 total += scalars.indices_weight(variant) * dot;
             }
             if let (Some(projected), Some(sketch)) = (projected, &part.sketch) {

@@ -296,12 +296,16 @@ impl Part {
         }
     }
 
-    /// The reconstruction `ŷ` (for unit vectors) that `indices` stand for.
-    pub fn reconstruct(&self, indices: &[u8]) -> Vec<f32> {
+    /// Writes into `out` (one value per index) the reconstruction `ŷ`, for unit vectors, that
+    /// `indices` stand for.
+    pub fn reconstruct(&self, indices: &[u8], out: &mut [f32]) {
+        debug_assert_eq!(indices.len(), out.len());
         match &self.pair_points {
-            None => indices.iter().map(|&index| self.centroids[usize::from(index)]).collect(),
+            None => out.iter_mut().zip(indices).for_each(|(value, &index)| *value = self.centroids[usize::from(index)]),
             Some(points) => {
-                indices.chunks_exact(2).flat_map(|pair| points[usize::from(pair[0] | pair[1] << 2)]).collect()
+                for (values, pair) in out.chunks_exact_mut(2).zip(indices.chunks_exact(2)) {
+                    values.copy_from_slice(&points[usize::from(pair[0] | pair[1] << 2)]);
+                }
             }
         }
     }
@@ -505,7 +509,7 @@ impl Quantizer {
             if part.mse_bits > 0 {
                 let mut indices = vec![0u8; part.dim()];
                 self.unpack_indices(part, code, &mut indices);
-                y = part.reconstruct(&indices);
+                part.reconstruct(&indices, &mut y);
             }
             let weight = scalars.indices_weight(self.config.variant);
             y.iter_mut().for_each(|value| *value *= weight);
@@ -554,12 +558,13 @@ impl Quantizer {
                 y.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
             }
             part.rotation.apply(&mut y);
-            let (indices, reconstruction) = if part.mse_bits > 0 {
+            let mut reconstruction = vec![0.0f32; part.dim()];
+            let indices = if part.mse_bits > 0 {
                 let indices = part.quantize(&y);
-                let reconstruction = part.reconstruct(&indices);
-                (indices, reconstruction)
+                part.reconstruct(&indices, &mut reconstruction);
+                indices
             } else {
-                (vec![0; part.dim()], vec![0.0; part.dim()])
+                vec![0; part.dim()]
             };
             let aux = match variant {
                 Variant::Mse => 0.0,

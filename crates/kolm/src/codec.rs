@@ -39,7 +39,7 @@ impl Codec {
     pub(crate) fn from_id(id: u8) -> Result<Codec, Error> {
         match id {
             1 => Ok(Codec::MidicothRepaired),
-            2..=3 => Ok(Codec::ContextMixing { revision: id - 1 }),
+            2.. if id - 1 <= cm::LATEST_REVISION => Ok(Codec::ContextMixing { revision: id - 1 }),
             codec => Err(Error::UnknownCodec { codec }),
         }
     }
