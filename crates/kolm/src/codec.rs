@@ -11,6 +11,7 @@
 //! | 1 | the Midicoth model with its two defects repaired (2^18 frequency scale, per-step Tweedie shape); the level picks its stages. Read, no longer written |
 //! | 2 | kolm's native context-mixing engine ([`crate::cm`]), level table revision 1; the level picks its models and table sizes |
 //! | 3 | the same engine, level table revision 2 (sparse and record contexts at levels 6–9); written only for levels whose models differ from revision 1, so that frames of levels 1–5 stay codec 2 |
+//! | 4 | level table revision 3: level 1 sorts blocks of at least 512 KiB by the Burrows–Wheeler transform and codes them with a small model of sorted bytes ([`crate::cm`]'s fast path); written only for level 1 |
 
 use crate::Error;
 use crate::cm;
@@ -48,7 +49,8 @@ impl Codec {
         match self {
             Codec::MidicothRepaired => "midicoth-r",
             Codec::ContextMixing { revision: 1 } => "cm",
-            Codec::ContextMixing { .. } => "cm2",
+            Codec::ContextMixing { revision: 2 } => "cm2",
+            Codec::ContextMixing { .. } => "cm3",
         }
     }
 }
@@ -163,8 +165,13 @@ impl BlockCoder {
     pub(crate) fn memory_per_thread(self, block_size: u64) -> u64 {
         const MIB: u64 = 1 << 20;
         if let Codec::ContextMixing { revision } = self.codec {
+            let config = self.level.cm_config(revision);
             // Fixed-size tables, then the block, its history copy, the output and the payload.
-            return self.level.cm_config(revision).model_bytes() + 4 * block_size;
+            let engine = config.model_bytes() + 4 * block_size;
+            // A thread codes blocks one at a time, so a level that sorts large blocks and
+            // hands small ones to the engine needs the larger of the two.
+            let sorted = if config.sorts(block_size as usize) { cm::sorted_memory(block_size) } else { 0 };
+            return engine.max(sorted);
         }
         let Stages { matcher, word, high_order, tweedie } = self.level.stages();
         // (enabled, fixed bytes, bytes per block byte) for each part of the model.
@@ -189,7 +196,7 @@ mod tests {
             let level = Level::new(level).unwrap();
             BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
         };
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [120, 212, 468, 532, 596, 1620, 2708, 2836, 2836]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [177, 212, 468, 532, 596, 1620, 2708, 2836, 2836]);
     }
 
     #[test]

@@ -7,12 +7,14 @@ use crate::mdc7::Stages;
 ///
 /// A level selects the block codec's parameters, which the frame header records, so a
 /// decoder needs no options to read any level. Every level uses the native context-mixing
-/// engine; levels 1–5 add models, and levels 6–9 add the sparse and record contexts and use
-/// larger tables and blocks:
+/// engine, except that level 1 sorts blocks of 512 KiB and more by the Burrows–Wheeler
+/// transform and codes them with a small model of sorted bytes, several times faster;
+/// levels 2–5 add models, and levels 6–9 add the sparse and record contexts and use larger
+/// tables and blocks:
 ///
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
-/// | 1 | orders 0–4, match | 16 MiB | 120 MiB |
+/// | 1 | sorted (blocks ≥ 512 KiB); orders 0–4, match | 16 MiB | 177 MiB |
 /// | 2 | + order 6 | 16 MiB | 212 MiB |
 /// | 3 | + words, larger tables | 16 MiB | 468 MiB |
 /// | 4 | + order 8 | 16 MiB | 532 MiB |
@@ -55,7 +57,8 @@ impl Level {
     }
 
     /// The models and table sizes of the native engine at this level, in `revision` of the
-    /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6).
+    /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6),
+    /// 3 for codec 4 (level 1 sorts blocks of at least 512 KiB).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -68,6 +71,7 @@ impl Level {
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,
+            sorted_from: (revision >= 3 && self.0 == 1).then_some(cm::SORTED_FROM),
         }
     }
 

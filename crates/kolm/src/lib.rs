@@ -46,6 +46,7 @@
 #![deny(missing_docs)]
 
 pub mod ablation;
+mod bwt;
 mod cm;
 mod codec;
 mod error;

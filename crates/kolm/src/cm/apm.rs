@@ -34,6 +34,13 @@ impl Apm {
     /// `p` (12-bit), whose stretched value is `stretched`, refined in `context`.
     #[inline(always)]
     pub(crate) fn refine(&mut self, stretched: i32, context: usize) -> i32 {
+        (self.refine_fine(stretched, context) >> 4).clamp(1, 4095)
+    }
+
+    /// [`Apm::refine`] in 1/65536ths, unclamped (0..=65535): for a coder of 16-bit
+    /// probabilities.
+    #[inline(always)]
+    pub(crate) fn refine_fine(&mut self, stretched: i32, context: usize) -> i32 {
         let position = stretched + 2048;
         let (knot, weight) = ((position >> 7) as usize, position & 127);
         let base = context * 33;
@@ -41,7 +48,7 @@ impl Apm {
         self.nearest = knot + usize::from(weight >= 64);
         let low = self.knot(base, knot);
         let high = self.knot(base, knot + 1);
-        ((low * (128 - weight) + high * weight) >> 11).clamp(1, 4095)
+        (low * (128 - weight) + high * weight) >> 7
     }
 
     #[inline(always)]

@@ -71,7 +71,8 @@ impl Mixer {
             self.selected.push((start, squash(x)));
             sum += x;
         }
-        squash(sum / self.regions.len() as i32)
+        // One gate needs no average (and a division costs as much as the rest of the mix).
+        squash(if self.regions.len() == 1 { sum } else { sum / self.regions.len() as i32 })
     }
 
     #[inline(always)]

@@ -1,4 +1,4 @@
-//! kolm's native engine: bitwise context mixing (codec 2 of the `.kolm` format).
+//! kolm's native engine: bitwise context mixing (codecs 2–4 of the `.kolm` format).
 //!
 //! # How it predicts
 //!
@@ -32,6 +32,13 @@
 //! refined by [APMs](apm) keyed by the partial byte and by the previous byte, and the refined
 //! and unrefined probabilities are averaged (1/4 mixer, 1/8 first APM, 5/8 second).
 //!
+//! # The fast path
+//!
+//! Level 1 (from codec 4 on) codes blocks of at least 512 KiB differently: it sorts them by
+//! the Burrows–Wheeler transform and codes the sorted bytes with a small model whose tables
+//! fit in the processor's cache ([`sorted`] explains it). That is several times faster and
+//! a few percent larger; smaller blocks, where the engine is worth its time, still take it.
+//!
 //! # Determinism
 //!
 //! Everything on the coded path is integer arithmetic: counters, the logistic tables (built
@@ -52,13 +59,23 @@ mod memory;
 mod mixer;
 mod model;
 mod record;
+mod sorted;
+
+pub(crate) use sorted::memory as sorted_memory;
 
 use crate::Error;
 use crate::simd::Kernel;
 
 /// The newest revision of the level table ([`crate::Level`]'s `cm_config`): 1 is codec 2,
-/// 2 is codec 3, which adds the sparse and record contexts to levels 6–9.
-pub(crate) const LATEST_REVISION: u8 = 2;
+/// 2 is codec 3, which adds the sparse and record contexts to levels 6–9, and 3 is codec 4,
+/// in which level 1 codes blocks of at least [`SORTED_FROM`] bytes by the fast path of
+/// [`sorted`].
+pub(crate) const LATEST_REVISION: u8 = 3;
+
+/// The smallest block that level 1 sorts (from codec 4 on): 512 KiB. Smaller blocks take
+/// the engine, which codes text of a few hundred kilobytes 8–10 % smaller than the sorted
+/// path does, in a fraction of a second.
+pub(crate) const SORTED_FROM: usize = 1 << 19;
 
 /// What a level runs: the set of models and their table sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +94,9 @@ pub(crate) struct Config {
     pub(crate) log_match: u32,
     /// A component switched off, to measure what it is worth; `None` in every level.
     pub(crate) without: Option<Component>,
+    /// Blocks of at least this many bytes are sorted by the Burrows–Wheeler transform and
+    /// coded by the small model of sorted bytes instead.
+    pub(crate) sorted_from: Option<usize>,
 }
 
 /// A part of the native engine that can be switched off to measure its worth
@@ -103,6 +123,9 @@ pub enum Component {
     /// The x86 branch filter applied to blocks that look like machine code (outside the
     /// engine proper: it changes the bytes the engine sees).
     X86Filter,
+    /// Level 1's fast path for large blocks: the Burrows–Wheeler transform and the model of
+    /// sorted bytes. Without it the engine codes them, smaller and several times slower.
+    Sorting,
 }
 
 impl std::fmt::Display for Component {
@@ -117,6 +140,7 @@ impl std::fmt::Display for Component {
             Component::ByteGate => f.write_str("byte gate"),
             Component::Apms => f.write_str("APMs"),
             Component::X86Filter => f.write_str("x86 filter"),
+            Component::Sorting => f.write_str("sorted fast path"),
         }
     }
 }
@@ -132,6 +156,12 @@ impl Config {
             log_match: self.log_match.min(fill_log.max(8)),
             ..*self
         }
+    }
+
+    /// Whether a block of `len` bytes takes the fast path of [`sorted`]: the Burrows–Wheeler
+    /// transform and the small model of sorted bytes.
+    pub(crate) fn sorts(&self, len: usize) -> bool {
+        self.without != Some(Component::Sorting) && self.sorted_from.is_some_and(|from| len >= from)
     }
 
     /// Base-2 logarithm of the bucket count of the sparse and record tables: their contexts
@@ -174,6 +204,9 @@ pub(crate) fn encode_payload(data: &[u8], config: &Config, progress: &mut dyn Fn
 }
 
 fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
+    if config.sorts(data.len()) {
+        return sorted::encode(data, progress);
+    }
     let mut predictor = model::Predictor::new(&config.for_block(data.len()), data.len());
     let mut encoder = coder::Encoder::with_capacity(data.len() / 2 + 16);
     for chunk in data.chunks(PROGRESS_STEP) {
@@ -192,6 +225,9 @@ pub(crate) fn decode_payload(
 ) -> Result<Vec<u8>, Error> {
     // The history grows as bytes are decoded: a damaged length cannot make it allocate more
     // than the payload really codes. It is the output, so it is returned rather than copied.
+    if config.sorts(len) {
+        return sorted::decode(payload, len, progress);
+    }
     let mut predictor = model::Predictor::new(&config.for_block(len), len.min(1 << 20));
     let mut decoder = coder::Decoder::new(payload);
     let kernel = Kernel::detect();
@@ -237,6 +273,7 @@ mod tests {
         log_buckets: 12,
         log_match: 16,
         without: None,
+        sorted_from: None,
     };
 
     fn round_trip(data: &[u8]) -> Vec<u8> {
@@ -256,6 +293,56 @@ mod tests {
         round_trip(b"a");
         round_trip(&[0u8; 10_000]);
         round_trip(&(0..=255u8).cycle().take(5000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_sorted_path_round_trips_text_binary_and_edge_cases() {
+        let sorting = Config { sorted_from: Some(0), ..TEST_CONFIG };
+        let corpus =
+            |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut inputs = vec![
+            Vec::new(),
+            b"a".to_vec(),
+            vec![0u8; 100_000],
+            (0..=255u8).cycle().take(70_000).collect(),
+            corpus("kennedy.xls")[..200_000].to_vec(),
+        ];
+        inputs.push(corpus("alice29.txt"));
+        for data in &inputs {
+            let payload = encode_payload(data, &sorting, &mut |_| {});
+            assert_eq!(&payload[..4], &crate::bwt::forward(data).1.to_le_bytes(), "the primary index leads");
+            let back = decode_payload(&payload, data.len(), &sorting, &mut |_| {}).unwrap();
+            assert!(back == *data, "{} bytes", data.len());
+        }
+        // English at about 2.1 bits per byte, a spreadsheet's records at about 0.5.
+        let coded = |data: &[u8]| encode_payload(data, &sorting, &mut |_| {}).len() as f64 * 8.0 / data.len() as f64;
+        assert!(coded(&inputs[5]) < 2.2, "alice29.txt: {} bits per byte", coded(&inputs[5]));
+        assert!(coded(&inputs[4]) < 0.6, "kennedy.xls: {} bits per byte", coded(&inputs[4]));
+        // A run costs next to nothing: 16-bit probabilities leave no 1/4096 floor per bit.
+        assert!(encode_payload(&inputs[2], &sorting, &mut |_| {}).len() < 40);
+    }
+
+    #[test]
+    fn damaged_sorted_payloads_fail_or_differ_but_never_panic() {
+        let sorting = Config { sorted_from: Some(0), ..TEST_CONFIG };
+        // Not a periodic text: rotating one by its period changes nothing.
+        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/corpus/alice29.txt")).unwrap();
+        let text = &text[..5000];
+        let payload = encode_payload(text, &sorting, &mut |_| {});
+        assert!(decode_payload(&payload[..3], text.len(), &sorting, &mut |_| {}).is_err(), "no primary index");
+        assert!(decode_payload(&payload[..payload.len() / 3], text.len(), &sorting, &mut |_| {}).is_err());
+        let mut bad_primary = payload.clone();
+        bad_primary[..4].copy_from_slice(&(text.len() as u32 + 1).to_le_bytes());
+        assert!(decode_payload(&bad_primary, text.len(), &sorting, &mut |_| {}).is_err());
+        // (Not the last bytes: the coder's flush writes more than the decoder needs; the
+        // block's checksum covers the rest.)
+        for at in [0, 1, 4, payload.len() / 2] {
+            let mut flipped = payload.clone();
+            flipped[at] ^= 0x08;
+            if let Ok(back) = decode_payload(&flipped, text.len(), &sorting, &mut |_| {}) {
+                assert!(back != text, "flip at {at}");
+            }
+        }
     }
 
     #[test]
@@ -304,14 +391,16 @@ mod tests {
 
     #[test]
     fn progress_adds_up_to_the_length() {
-        for len in [0usize, 1, 65_535, 65_536, 65_537, 200_000] {
-            let data = vec![7u8; len];
-            let mut total = 0;
-            let payload = encode_payload(&data, &TEST_CONFIG, &mut |n| total += n);
-            assert_eq!(total, len as u64, "encode {len}");
-            total = 0;
-            decode_payload(&payload, len, &TEST_CONFIG, &mut |n| total += n).unwrap();
-            assert_eq!(total, len as u64, "decode {len}");
+        for config in [TEST_CONFIG, Config { sorted_from: Some(0), ..TEST_CONFIG }] {
+            for len in [0usize, 1, 65_535, 65_536, 65_537, 200_000] {
+                let data = vec![7u8; len];
+                let mut total = 0;
+                let payload = encode_payload(&data, &config, &mut |n| total += n);
+                assert_eq!(total, len as u64, "encode {len}");
+                total = 0;
+                decode_payload(&payload, len, &config, &mut |n| total += n).unwrap();
+                assert_eq!(total, len as u64, "decode {len}");
+            }
         }
     }
 
