@@ -1,20 +1,21 @@
 //! Arbitrary payloads inside a well-formed frame, so that they reach the block decoder
 //! (in arbitrary bytes the record check rejects almost every payload first).
 //!
-//! Input: codec and level (1 byte `c`: level `c mod 9 + 1`, codec `(c div 9) mod 3 + 1`), claimed
-//! block size (2 bytes, little-endian), block kind (1 byte, modulo 3: stored, coded, or coded
-//! after the x86 filter), then the payload.
+//! Input: codec and level (1 byte `c`: level `c mod 9 + 1`, codec `(c div 9) mod 4 + 1`), claimed
+//! block size (3 bytes, little-endian, at most 1 MiB, so that level 1 of codec 4 sorts blocks
+//! of 512 KiB and more), block kind (1 byte, modulo 3: stored, coded, or coded after the x86
+//! filter), then the payload.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use xxhash_rust::xxh64::xxh64;
 
 fuzz_target!(|data: &[u8]| {
-    let [level, low, high, kind, payload @ ..] = data else { return };
-    let size = u32::from(u16::from_le_bytes([*low, *high])).max(1);
+    let [level, low, middle, high, kind, payload @ ..] = data else { return };
+    let size = (u32::from_le_bytes([*low, *middle, *high, 0]) % (1 << 20)).max(1);
     let mut stream = kolm::MAGIC.to_vec();
-    let codec = (level / 9) % 3 + 1;
-    stream.extend_from_slice(&[1, codec, level % 9 + 1, 16, 0]);
+    let codec = (level / 9) % 4 + 1;
+    stream.extend_from_slice(&[1, codec, level % 9 + 1, 20, 0]);
     let check = xxh64(&stream, 0) as u32;
     stream.extend_from_slice(&check.to_le_bytes());
     let mut record = vec![1 + kind % 3];

@@ -32,6 +32,23 @@ fn native_engine(c: &mut Criterion) {
     group.finish();
 }
 
+/// Level 1's fast path: blocks of 512 KiB and more are sorted and coded by the small model.
+fn sorted_path(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sorted");
+    group.sample_size(10);
+    let text = [corpus("lcet10.txt", usize::MAX), corpus("alice29.txt", usize::MAX)].concat();
+    for (name, data) in [("text", text), ("binary", corpus("kennedy.xls", 600 << 10))] {
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        let options = Options::new().level(Level::FASTEST).threads(1);
+        let packed = kolm::compress_with(&data, &options).unwrap();
+        group.bench_function(format!("compress/{name}"), |b| b.iter(|| kolm::compress_with(&data, &options).unwrap()));
+        group.bench_function(format!("decompress/{name}"), |b| {
+            b.iter(|| kolm::decompress_with(&packed, &options).unwrap())
+        });
+    }
+    group.finish();
+}
+
 fn midicoth(c: &mut Criterion) {
     let mut group = c.benchmark_group("mdc7");
     group.sample_size(10);
@@ -43,5 +60,5 @@ fn midicoth(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, native_engine, midicoth);
+criterion_group!(benches, native_engine, sorted_path, midicoth);
 criterion_main!(benches);

@@ -42,8 +42,10 @@
 //!
 //! # Payload
 //!
-//! The primary index of the transform (4 bytes, little-endian), then the arithmetic
-//! coder's output. The block's length is in its `.kolm` block record.
+//! The rows the transform recorded for the block's parts (at most eight, 4 bytes each,
+//! little-endian; the first is the primary index: see [`crate::bwt`]), then the arithmetic
+//! coder's output. The block's length is in its `.kolm` block record, and the number of rows
+//! follows from it.
 
 use super::apm::Apm;
 use super::coder;
@@ -56,7 +58,7 @@ const PROGRESS_STEP: usize = 1 << 16;
 /// Codes the block `data` into a payload, calling `progress` with the bytes coded since its
 /// last call.
 pub(crate) fn encode(data: &[u8], progress: &mut dyn FnMut(u64)) -> Vec<u8> {
-    let (sorted, primary) = crate::bwt::forward(data);
+    let (sorted, rows) = crate::bwt::forward(data);
     let mut model = SortedModel::new();
     let mut encoder = coder::Encoder::with_capacity(data.len() / 3 + 16);
     for chunk in sorted.chunks(PROGRESS_STEP) {
@@ -69,16 +71,19 @@ pub(crate) fn encode(data: &[u8], progress: &mut dyn FnMut(u64)) -> Vec<u8> {
         }
         progress(chunk.len() as u64);
     }
-    let mut payload = primary.to_le_bytes().to_vec();
+    let mut payload: Vec<u8> = rows.iter().flat_map(|row| row.to_le_bytes()).collect();
     payload.extend(encoder.finish());
     payload
 }
 
 /// Decodes the `len` bytes of a block from its payload.
 pub(crate) fn decode(payload: &[u8], len: usize, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, Error> {
-    let (primary, coded) = payload
-        .split_first_chunk::<4>()
-        .ok_or_else(|| Error::Corrupt("a sorted block without its primary index".into()))?;
+    let rows_len = 4 * crate::bwt::recorded_rows(len);
+    if payload.len() < rows_len {
+        return Err(Error::Corrupt("a sorted block without the rows of its parts".into()));
+    }
+    let (rows, coded) = payload.split_at(rows_len);
+    let rows: Vec<u32> = rows.chunks_exact(4).map(|row| u32::from_le_bytes(row.try_into().unwrap())).collect();
     let mut model = SortedModel::new();
     let mut decoder = coder::Decoder::new(coded);
     // Grown as bytes are decoded: a damaged length cannot make it allocate more than the
@@ -98,7 +103,7 @@ pub(crate) fn decode(payload: &[u8], len: usize, progress: &mut dyn FnMut(u64)) 
         decoder.check_end()?;
         progress(chunk as u64);
     }
-    crate::bwt::inverse(&sorted, u32::from_le_bytes(*primary))
+    crate::bwt::inverse(&sorted, &rows)
 }
 
 /// An upper estimate of the memory that sorting and coding a block of `len` bytes needs, or
