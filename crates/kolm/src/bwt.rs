@@ -69,7 +69,8 @@ pub(crate) fn inverse(transformed: &[u8], rows: &[u32]) -> Result<Vec<u8>, Error
     if len == 0 {
         return Ok(Vec::new());
     }
-    if len < 1 << 24 { walk::<u32>(transformed, rows) } else { walk::<u64>(transformed, rows) }
+    // Packed entries hold indices below 2^24: every block of up to 16 MiB, level 1's default.
+    if len <= 1 << 24 { walk::<u32>(transformed, rows) } else { walk::<u64>(transformed, rows) }
 }
 
 /// A table entry of the inverse: the next step's index in the transform (all bits but the
@@ -215,6 +216,22 @@ mod tests {
         let (transformed, rows) = forward(&text);
         assert_eq!(rows.len(), 5);
         assert!(inverse(&transformed, &rows).unwrap() == text);
+    }
+
+    /// A full level-1 block (16 MiB) takes packed 4-byte entries, one byte more the 8-byte ones.
+    #[test]
+    fn blocks_at_the_edge_of_packed_entries_round_trip() {
+        let mut state = 7u32;
+        let data: Vec<u8> = (0..(1 << 24) + 1)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                b"sorting"[(state >> 28) as usize % 7]
+            })
+            .collect();
+        for len in [1 << 24, (1 << 24) + 1] {
+            let (transformed, rows) = forward(&data[..len]);
+            assert!(inverse(&transformed, &rows).unwrap() == data[..len], "{len} bytes");
+        }
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub(crate) fn decode(payload: &[u8], len: usize, progress: &mut dyn FnMut(u64)) 
 /// decoding and unsorting it: the model's tables (under 1 MiB), then 11 bytes a byte. To
 /// encode: the block, the sorted block, the transform's 4-byte suffix array and the payload;
 /// to decode: the payload, the sorted block, the inverse's table (4 bytes an entry, 8 for
-/// blocks of 16 MiB and more) and the block.
+/// blocks over 16 MiB) and the block.
 pub(crate) fn memory(len: u64) -> u64 {
     (1 << 20) + 11 * len
 }
