@@ -35,7 +35,7 @@ levels 2-5 add models; 6-9 add models for binary structure (sparse and record
 contexts: machine code, tables, images) and use larger tables and blocks:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
-  memory   177    212    468    532    596   1620   2708   2836   2836  MiB per thread, at most
+  memory   145    212    468    532    596   1620   2708   2836   2836  MiB per thread, at most
 Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\

@@ -196,7 +196,7 @@ mod tests {
             let level = Level::new(level).unwrap();
             BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
         };
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [177, 212, 468, 532, 596, 1620, 2708, 2836, 2836]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 212, 468, 532, 596, 1620, 2708, 2836, 2836]);
     }
 
     #[test]

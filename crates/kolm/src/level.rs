@@ -14,7 +14,7 @@ use crate::mdc7::Stages;
 ///
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
-/// | 1 | sorted (blocks ≥ 512 KiB); orders 0–4, match | 16 MiB | 177 MiB |
+/// | 1 | sorted (blocks ≥ 512 KiB); orders 0–4, match | 16 MiB | 145 MiB |
 /// | 2 | + order 6 | 16 MiB | 212 MiB |
 /// | 3 | + words, larger tables | 16 MiB | 468 MiB |
 /// | 4 | + order 8 | 16 MiB | 532 MiB |
