@@ -196,6 +196,19 @@ fn thread_count_never_changes_the_bytes() {
     assert_eq!(kolm::inspect(&one[..]).unwrap()[0].blocks.len(), 5);
 }
 
+/// Level 1 with 512 KiB blocks: the first two blocks are sorted, the last (small) one takes
+/// the engine; every thread count writes the same bytes.
+#[test]
+fn thread_count_never_changes_the_sorted_path() {
+    let mut data = corpus("kennedy.xls");
+    data.extend_from_slice(&corpus("lcet10.txt")[..100_000]);
+    let options = |threads| Options::new().level(level(1)).block_size(1 << 19).threads(threads);
+    let one = round_trip(&data, &options(1));
+    assert!(kolm::compress_with(&data, &options(3)).unwrap() == one);
+    let blocks = &kolm::inspect(&one[..]).unwrap()[0].blocks;
+    assert_eq!(blocks.iter().map(|block| block.size).collect::<Vec<_>>(), [1 << 19, 1 << 19, 81_168]);
+}
+
 #[test]
 fn incompressible_blocks_are_stored() {
     let mut data = noise(SMALLEST_BLOCK as usize, 1);
