@@ -74,8 +74,9 @@ use crate::simd::Kernel;
 pub(crate) const LATEST_REVISION: u8 = 3;
 
 /// The smallest block that level 1 sorts (from codec 4 on): 512 KiB. Smaller blocks take
-/// the engine, which codes text of a few hundred kilobytes 8–10 % smaller than the sorted
-/// path does, in a fraction of a second.
+/// the engine, which codes texts of 120–430 KB about 4 % smaller than the sorted path does
+/// (alice29.txt 2.030 against 2.113 bpb), in a fraction of a second; sorted, lcet10.txt would
+/// be larger than MDC7 makes it.
 pub(crate) const SORTED_FROM: usize = 1 << 19;
 
 /// What a level runs: the set of models and their table sizes.
@@ -224,11 +225,11 @@ pub(crate) fn decode_payload(
     config: &Config,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<u8>, Error> {
-    // The history grows as bytes are decoded: a damaged length cannot make it allocate more
-    // than the payload really codes. It is the output, so it is returned rather than copied.
     if config.sorts(len) {
         return sorted::decode(payload, len, progress);
     }
+    // The history grows as bytes are decoded: a damaged length cannot make it allocate more
+    // than the payload really codes. It is the output, so it is returned rather than copied.
     let mut predictor = model::Predictor::new(&config.for_block(len), len.min(1 << 20));
     let mut decoder = coder::Decoder::new(payload);
     let kernel = Kernel::detect();
