@@ -31,11 +31,11 @@ runs at about 4 MB/s. -T0 codes blocks on every core, with output identical to
 -T1. A progress bar shows on a terminal.
 
 Level 1 sorts blocks of 512KiB and more and codes them with a small fast model;
-levels 2-5 add models; 6-9 add models for binary structure (sparse and record
-contexts: machine code, tables, images) and use larger tables and blocks:
+levels 2-5 add models; 6-9 add models for binary structure (sparse, record and
+indirect contexts: machine code, tables, images) and use larger tables and blocks:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
-  memory   145    212    468    532    596   1620   2708   2836   2836  MiB per thread, at most
+  memory   145    212    468    532    596   1748   2836   2964   2964  MiB per thread, at most
 Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\

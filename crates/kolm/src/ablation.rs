@@ -32,6 +32,9 @@ pub fn components(level: Level) -> Vec<Component> {
     if config.record {
         parts.push(Component::Record);
     }
+    if config.indirect {
+        parts.push(Component::Indirect);
+    }
     if config.sorted_from.is_some() {
         parts.push(Component::Sorting);
     }

@@ -12,6 +12,7 @@
 //! | 2 | kolm's native context-mixing engine ([`crate::cm`]), level table revision 1; the level picks its models and table sizes |
 //! | 3 | the same engine, level table revision 2 (sparse and record contexts at levels 6–9); written only for levels whose models differ from revision 1, so that frames of levels 1–5 stay codec 2 |
 //! | 4 | level table revision 3: level 1 sorts blocks of at least 512 KiB by the Burrows–Wheeler transform and codes them with a small model of sorted bytes ([`crate::cm`]'s fast path); written only for level 1 |
+//! | 5 | level table revision 4: levels 6–9 add two indirect contexts (the bytes that last followed the current order-1 and order-2 contexts); written only for levels 6–9 |
 
 use crate::Error;
 use crate::cm;
@@ -50,7 +51,8 @@ impl Codec {
             Codec::MidicothRepaired => "midicoth-r",
             Codec::ContextMixing { revision: 1 } => "cm",
             Codec::ContextMixing { revision: 2 } => "cm2",
-            Codec::ContextMixing { .. } => "cm3",
+            Codec::ContextMixing { revision: 3 } => "cm3",
+            Codec::ContextMixing { .. } => "cm4",
         }
     }
 }
@@ -196,7 +198,7 @@ mod tests {
             let level = Level::new(level).unwrap();
             BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
         };
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 212, 468, 532, 596, 1620, 2708, 2836, 2836]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 212, 468, 532, 596, 1748, 2836, 2964, 2964]);
     }
 
     #[test]

@@ -19,9 +19,9 @@ use crate::mdc7::Stages;
 /// | 3 | + words, larger tables | 16 MiB | 468 MiB |
 /// | 4 | + order 8 | 16 MiB | 532 MiB |
 /// | 5 | + order 5 | 16 MiB | 596 MiB |
-/// | 6 | + sparse and record contexts, larger tables | 16 MiB | 1,620 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 2,708 MiB |
-/// | 8, 9 | as 6, larger tables | 64 MiB | 2,836 MiB |
+/// | 6 | + sparse, record and indirect contexts, larger tables | 16 MiB | 1,748 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 2,836 MiB |
+/// | 8, 9 | as 6, larger tables | 64 MiB | 2,964 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -58,7 +58,8 @@ impl Level {
 
     /// The models and table sizes of the native engine at this level, in `revision` of the
     /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6),
-    /// 3 for codec 4 (level 1 sorts blocks of at least 512 KiB).
+    /// 3 for codec 4 (level 1 sorts blocks of at least 512 KiB), 4 for codec 5 (indirect
+    /// contexts from level 6).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -68,6 +69,7 @@ impl Level {
             word: self.0 >= 3,
             sparse: structural,
             record: structural,
+            indirect: revision >= 4 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

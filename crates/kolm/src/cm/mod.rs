@@ -1,4 +1,4 @@
-//! kolm's native engine: bitwise context mixing (codecs 2–4 of the `.kolm` format).
+//! kolm's native engine: bitwise context mixing (codecs 2–5 of the `.kolm` format).
 //!
 //! # How it predicts
 //!
@@ -24,8 +24,14 @@
 //! - **records** (levels 6–9, [`record`]): a record length *R* detected from repeating byte
 //!   distances, and three contexts: the byte *R* back with the previous byte, the three
 //!   bytes around *R* back, and the bytes *R* and 2*R* back. A fax image's scan lines or a
-//!   table's rows then predict each other. These eight tables are smaller than the orders'
-//!   (at most 2^20 buckets), as their contexts are few.
+//!   table's rows then predict each other;
+//! - **indirect** (levels 6–9, from codec 5): the two bytes that followed the previous byte
+//!   the last two times it occurred, with that byte; and the byte that followed the previous
+//!   two bytes the last time, with those two. They carry what came next in the same context
+//!   earlier, which a long context needs many repeats to learn (spreadsheets, code, markup).
+//!
+//! These ten tables are smaller than the orders' (at most 2^20 buckets), as their contexts
+//! are few.
 //!
 //! The [mixer](mixer) weighs the models in the logistic domain ([`logistic`]) with weights
 //! chosen by the match state and the bits of the byte so far, and learns online. Its output is
@@ -70,8 +76,8 @@ use crate::simd::Kernel;
 /// The newest revision of the level table ([`crate::Level`]'s `cm_config`): 1 is codec 2,
 /// 2 is codec 3, which adds the sparse and record contexts to levels 6–9, and 3 is codec 4,
 /// in which level 1 codes blocks of at least [`SORTED_FROM`] bytes by the fast path of
-/// [`sorted`].
-pub(crate) const LATEST_REVISION: u8 = 3;
+/// [`sorted`], and 4 is codec 5, which adds the indirect contexts to levels 6–9.
+pub(crate) const LATEST_REVISION: u8 = 4;
 
 /// The smallest block that level 1 sorts (from codec 4 on): 512 KiB. Smaller blocks take
 /// the engine, which codes texts of 120–430 KB about 4 % smaller than the sorted path does
@@ -90,6 +96,9 @@ pub(crate) struct Config {
     pub(crate) sparse: bool,
     /// Whether the record contexts run (bytes one and two detected record lengths back).
     pub(crate) record: bool,
+    /// Whether the two indirect contexts run (the bytes that last followed the current
+    /// order-1 and order-2 contexts).
+    pub(crate) indirect: bool,
     /// Base-2 logarithm of each hashed table's bucket count (64 bytes a bucket).
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
@@ -114,6 +123,8 @@ pub enum Component {
     Sparse,
     /// The record-length detector and its contexts.
     Record,
+    /// The two indirect contexts.
+    Indirect,
     /// The match model (and its say in choosing mixer weights).
     Match,
     /// The maps that learn what each counter's confidence is worth.
@@ -137,6 +148,7 @@ impl std::fmt::Display for Component {
             Component::Words => f.write_str("word model"),
             Component::Sparse => f.write_str("sparse contexts"),
             Component::Record => f.write_str("record model"),
+            Component::Indirect => f.write_str("indirect contexts"),
             Component::Match => f.write_str("match model"),
             Component::ConfidenceMaps => f.write_str("confidence maps"),
             Component::ByteGate => f.write_str("byte gate"),
@@ -176,7 +188,8 @@ impl Config {
     pub(crate) fn model_bytes(&self) -> u64 {
         let hashed = self.orders.len() as u64 + if self.word { 2 } else { 0 };
         let structural = if self.sparse { model::SPARSE_MASKS.len() as u64 } else { 0 }
-            + if self.record { model::RECORD_CONTEXTS as u64 } else { 0 };
+            + if self.record { model::RECORD_CONTEXTS as u64 } else { 0 }
+            + if self.indirect { model::INDIRECT_CONTEXTS as u64 } else { 0 };
         let fixed = (256 + 65_536) * 4 + 4 * 256 * 16 * 4 + (256 + 65_536) * 33 * 2 + 3 * 256 * 4;
         hashed * (64 << self.log_buckets)
             + structural * (64 << self.log_structural_buckets())
@@ -276,6 +289,7 @@ mod tests {
         log_match: 16,
         without: None,
         sorted_from: None,
+        indirect: true,
     };
 
     fn round_trip(data: &[u8]) -> Vec<u8> {
@@ -370,8 +384,8 @@ mod tests {
         }
     }
 
-    /// The sparse and record contexts pay their way on the data they are for: a fax image of
-    /// 216-byte scan lines, a spreadsheet, a SPARC executable.
+    /// The sparse, record and indirect contexts pay their way on the data they are for: a fax
+    /// image of 216-byte scan lines, a spreadsheet, a SPARC executable.
     #[test]
     fn structural_contexts_shrink_images_records_and_code() {
         let corpus =
@@ -380,7 +394,8 @@ mod tests {
         let coded = |data: &[u8], without| encode_payload(data, &Config { without, ..config }, &mut |_| {}).len();
         for (name, part, least_gain) in [
             ("ptt5", Component::Record, 0.2),
-            ("kennedy.xls", Component::Record, 0.02),
+            ("kennedy.xls", Component::Record, 0.01),
+            ("kennedy.xls", Component::Indirect, 0.02),
             ("sum", Component::Sparse, 0.02),
         ] {
             let data = corpus(name);

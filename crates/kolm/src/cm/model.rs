@@ -26,6 +26,10 @@ pub(super) const SPARSE_MASKS: [u64; 5] = [0xFF00, 0xFF_0000, 0xFF_FF00, 0xFF_00
 /// Record contexts (see [`super::record`]) per record-length model.
 pub(super) const RECORD_CONTEXTS: usize = 3;
 
+/// Indirect contexts: what followed the current order-1 context the last two times, and
+/// what followed the current order-2 context the last time, each with that context.
+pub(super) const INDIRECT_CONTEXTS: usize = 2;
+
 pub(crate) struct Predictor {
     order0: Vec<u32>,
     order1: Vec<u32>,
@@ -63,6 +67,21 @@ pub(crate) struct Predictor {
     sparse: bool,
     /// The record-length detector, when the record contexts run.
     records: Option<RecordDetector>,
+    /// What followed each order-1 and order-2 context, when the indirect contexts run.
+    indirect: Option<IndirectHistory>,
+}
+
+/// The bytes that followed each context: the last two after each byte, the last one after
+/// each pair of bytes.
+struct IndirectHistory {
+    after_byte: Vec<u16>,
+    after_pair: Vec<u8>,
+}
+
+impl IndirectHistory {
+    fn new() -> IndirectHistory {
+        IndirectHistory { after_byte: vec![0; 256], after_pair: vec![0; 1 << 16] }
+    }
 }
 
 impl Predictor {
@@ -76,8 +95,10 @@ impl Predictor {
         let match_model = without != Some(Component::Match);
         let confidence = without != Some(Component::ConfidenceMaps);
         let contextual = orders.len() + if word_model { 2 } else { 0 };
-        let structural =
-            if sparse { SPARSE_MASKS.len() } else { 0 } + if records.is_some() { RECORD_CONTEXTS } else { 0 };
+        let indirect = (config.indirect && without != Some(Component::Indirect)).then(IndirectHistory::new);
+        let structural = if sparse { SPARSE_MASKS.len() } else { 0 }
+            + if records.is_some() { RECORD_CONTEXTS } else { 0 }
+            + if indirect.is_some() { INDIRECT_CONTEXTS } else { 0 };
         let hashed = contextual + structural;
         let width = 2 + hashed * (1 + usize::from(confidence)) + usize::from(match_model) + 1;
         let gates: &[usize] = if without == Some(Component::ByteGate) { &[4 * 256] } else { &[4 * 256, 256 * 256] };
@@ -110,6 +131,7 @@ impl Predictor {
             previous_word: 0,
             sparse,
             records,
+            indirect,
         };
         predictor.hash_contexts();
         predictor.claim_buckets();
@@ -258,6 +280,17 @@ impl Predictor {
             self.hashes[at + 1] =
                 hash64(tag ^ above << 16 ^ back(length + 1) << 8 ^ back(length.saturating_sub(1)) ^ (0x31 << 56));
             self.hashes[at + 2] = hash64(tag ^ above << 8 ^ back(2 * length) ^ (0x32 << 56));
+            at += RECORD_CONTEXTS;
+        }
+        if let Some(history) = &mut self.indirect {
+            let [c1, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
+            // The new byte c1 followed the byte c2 and the pair c3 c2.
+            history.after_pair[c3 << 8 | c2] = c1 as u8;
+            history.after_byte[c2] = history.after_byte[c2] << 8 | c1 as u16;
+            let after_byte = u64::from(history.after_byte[c1]);
+            let after_pair = u64::from(history.after_pair[c2 << 8 | c1]);
+            self.hashes[at] = hash64(after_byte | (c1 as u64) << 16 | (0x40 << 56));
+            self.hashes[at + 1] = hash64(after_pair | (c1 as u64) << 8 | (c2 as u64) << 16 | (0x41 << 56));
         }
     }
 

@@ -43,10 +43,10 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: levels 2-5 are as in the first (codec 2), 6-9 changed in the second
-        // (codec 3), level 1 in the third (codec 4).
+        // models: levels 2-5 are as in the first (codec 2), level 1 changed in the third
+        // (codec 4), levels 6-9 in the second (codec 3) and the fourth (codec 5).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(codec, ["cm3", "cm", "cm", "cm", "cm", "cm2", "cm2", "cm2", "cm2"][usize::from(n - 1)], "level {n}");
+        assert_eq!(codec, ["cm3", "cm", "cm", "cm", "cm", "cm4", "cm4", "cm4", "cm4"][usize::from(n - 1)], "level {n}");
     }
 }
 
@@ -63,11 +63,16 @@ fn golden_file_pins_the_sorted_path() {
 }
 
 /// Frames that kolm wrote before a level's models changed (levels 6-9 before the sparse and
-/// record contexts, level 1 before the sorted path: codec 2) decode with the models they
-/// were written with.
+/// record contexts, level 1 before the sorted path: codec 2; levels 6-9 before the indirect
+/// contexts: codec 3) decode with the models they were written with.
 #[test]
-fn frames_of_the_first_level_table_still_decode() {
+fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
+    for n in [6, 7, 8, 9] {
+        let frame = golden(&format!("mixed.bin.codec3-level{n}.kolm"));
+        assert_eq!(kolm::inspect(&frame[..]).unwrap()[0].codec, "cm2");
+        assert!(kolm::decompress(&frame).unwrap() == input, "level {n}");
+    }
     for n in [1, 6, 7, 8, 9] {
         let frame = golden(&format!("mixed.bin.codec2-level{n}.kolm"));
         assert_eq!(kolm::inspect(&frame[..]).unwrap()[0].codec, "cm");
