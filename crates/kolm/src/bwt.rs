@@ -81,29 +81,24 @@ trait Step: Copy + Default {
     fn byte(self) -> u8;
 }
 
-impl Step for u32 {
-    fn pack(next: usize, byte: u8) -> u32 {
-        (next as u32) << 8 | u32::from(byte)
-    }
-    fn next(self) -> usize {
-        (self >> 8) as usize
-    }
-    fn byte(self) -> u8 {
-        self as u8
-    }
+/// One definition for both entry widths.
+macro_rules! step_for {
+    ($($width:ty),*) => {$(
+        impl Step for $width {
+            fn pack(next: usize, byte: u8) -> $width {
+                (next as $width) << 8 | <$width>::from(byte)
+            }
+            fn next(self) -> usize {
+                (self >> 8) as usize
+            }
+            fn byte(self) -> u8 {
+                self as u8
+            }
+        }
+    )*};
 }
 
-impl Step for u64 {
-    fn pack(next: usize, byte: u8) -> u64 {
-        (next as u64) << 8 | u64::from(byte)
-    }
-    fn next(self) -> usize {
-        (self >> 8) as usize
-    }
-    fn byte(self) -> u8 {
-        self as u8
-    }
-}
+step_for!(u32, u64);
 
 fn walk<S: Step>(transformed: &[u8], rows: &[u32]) -> Result<Vec<u8>, Error> {
     let len = transformed.len();
