@@ -22,7 +22,7 @@ pub(crate) struct Apm {
 
 impl Apm {
     pub(crate) fn new(contexts: usize, rate: u32) -> Apm {
-        Apm { knots: vec![0; contexts * 33], base: 0, nearest: 0, rate }
+        Apm { knots: super::memory::zeroed_table(contexts * 33), base: 0, nearest: 0, rate }
     }
 
     /// Knot `knot` of the curve starting at `base`.
@@ -49,6 +49,13 @@ impl Apm {
         let low = self.knot(base, knot);
         let high = self.knot(base, knot + 1);
         (low * (128 - weight) + high * weight) >> 7
+    }
+
+    /// Starts loading the knots of `context`, which a coming bit will refine in.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, context: usize) {
+        super::prefetch(&self.knots[context * 33]);
+        super::prefetch(&self.knots[context * 33 + 32]);
     }
 
     #[inline(always)]

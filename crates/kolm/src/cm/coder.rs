@@ -15,6 +15,7 @@
 //! counts them: a payload that runs out more than four bytes early is corrupt.
 
 use crate::Error;
+use crate::simd::kernel_twins;
 
 pub(crate) struct Encoder {
     low: u32,
@@ -27,17 +28,11 @@ impl Encoder {
         Encoder { low: 0, high: u32::MAX, out: Vec::with_capacity(capacity) }
     }
 
-    /// Codes `bit` with P(bit = 1) = `p`/4096, `p` in 1..=4095.
+    /// Codes `bit` with P(bit = 1) = `p`/2^`bits`, `p` in 1..2^`bits`.
     #[inline(always)]
-    pub(crate) fn encode(&mut self, bit: u32, p: u32) {
-        self.encode_in::<12>(bit, p);
-    }
-
-    /// Codes `bit` with P(bit = 1) = `p`/2^`BITS`, `p` in 1..2^`BITS`.
-    #[inline(always)]
-    pub(crate) fn encode_in<const BITS: u32>(&mut self, bit: u32, p: u32) {
-        debug_assert!((1..1 << BITS).contains(&p));
-        let mid = self.low + ((u64::from(self.high - self.low) * u64::from(p)) >> BITS) as u32;
+    pub(crate) fn encode(&mut self, bit: u32, p: u32, bits: u32) {
+        debug_assert!((1..1 << bits).contains(&p));
+        let mid = self.low + ((u64::from(self.high - self.low) * u64::from(p)) >> bits) as u32;
         if bit != 0 {
             self.high = mid;
         } else {
@@ -84,16 +79,10 @@ impl<'a> Decoder<'a> {
         u32::from(byte)
     }
 
-    /// Decodes a bit coded with P(1) = `p`/4096.
+    /// Decodes a bit coded with P(1) = `p`/2^`bits`.
     #[inline(always)]
-    pub(crate) fn decode(&mut self, p: u32) -> u32 {
-        self.decode_in::<12>(p)
-    }
-
-    /// Decodes a bit coded with P(1) = `p`/2^`BITS`.
-    #[inline(always)]
-    pub(crate) fn decode_in<const BITS: u32>(&mut self, p: u32) -> u32 {
-        let mid = self.low + ((u64::from(self.high - self.low) * u64::from(p)) >> BITS) as u32;
+    pub(crate) fn decode(&mut self, p: u32, bits: u32) -> u32 {
+        let mid = self.low + ((u64::from(self.high - self.low) * u64::from(p)) >> bits) as u32;
         let bit = u32::from(self.x <= mid);
         if bit != 0 {
             self.high = mid;
@@ -117,6 +106,62 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// A model that predicts the bits of bytes one at a time, the most significant first: what
+/// the coding loops below drive. Encoder and decoder call it alike, `p` then `update`.
+pub(crate) trait BitPredictor {
+    /// The precision of [`BitPredictor::p`]: probabilities in 1/2^`BITS`.
+    const BITS: u32;
+    /// P(next bit = 1) in 1/2^`BITS`, within 1..2^`BITS`.
+    fn p(&mut self) -> u32;
+    /// Learns the bit that came.
+    fn update(&mut self, bit: u32);
+}
+
+/// Codes the bytes of `chunk` with `predictor`'s probabilities.
+#[inline(always)]
+pub(crate) fn encode_bytes<P: BitPredictor>(chunk: &[u8], predictor: &mut P, encoder: &mut Encoder) {
+    for &byte in chunk {
+        for shift in (0..8).rev() {
+            let bit = u32::from(byte >> shift) & 1;
+            encoder.encode(bit, predictor.p(), P::BITS);
+            predictor.update(bit);
+        }
+    }
+}
+
+/// Decodes `len` bytes with `predictor`'s probabilities, handing each to `emit`.
+#[inline(always)]
+pub(crate) fn decode_bytes<P: BitPredictor>(
+    len: usize,
+    predictor: &mut P,
+    decoder: &mut Decoder<'_>,
+    emit: &mut dyn FnMut(u8),
+) {
+    for _ in 0..len {
+        let mut byte = 1u32;
+        for _ in 0..8 {
+            let bit = decoder.decode(predictor.p(), P::BITS);
+            predictor.update(bit);
+            byte = byte << 1 | bit;
+        }
+        emit(byte as u8);
+    }
+}
+
+kernel_twins!(
+    /// [`encode_bytes`] compiled for `kernel`.
+    pub(crate) fn encode_bytes_in<P: BitPredictor>(chunk: &[u8], predictor: &mut P, encoder: &mut Encoder) => encode_bytes
+);
+kernel_twins!(
+    /// [`decode_bytes`] compiled for `kernel`.
+    pub(crate) fn decode_bytes_in<P: BitPredictor>(
+        len: usize,
+        predictor: &mut P,
+        decoder: &mut Decoder<'_>,
+        emit: &mut dyn FnMut(u8),
+    ) => decode_bytes
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,12 +179,12 @@ mod tests {
         }
         let mut encoder = Encoder::with_capacity(0);
         for &(bit, p) in &bits {
-            encoder.encode(bit, p);
+            encoder.encode(bit, p, 12);
         }
         let payload = encoder.finish();
         let mut decoder = Decoder::new(&payload);
         for &(bit, p) in &bits {
-            assert_eq!(decoder.decode(p), bit);
+            assert_eq!(decoder.decode(p, 12), bit);
         }
         assert!(decoder.check_end().is_ok());
     }
@@ -156,17 +201,17 @@ mod tests {
             .collect();
         let mut encoder = Encoder::with_capacity(0);
         for &(bit, p) in &bits {
-            encoder.encode_in::<16>(bit, p);
+            encoder.encode(bit, p, 16);
         }
         let payload = encoder.finish();
         let mut decoder = Decoder::new(&payload);
         for &(bit, p) in &bits {
-            assert_eq!(decoder.decode_in::<16>(p), bit);
+            assert_eq!(decoder.decode(p, 16), bit);
         }
         assert!(decoder.check_end().is_ok());
         let mut encoder = Encoder::with_capacity(0);
         for _ in 0..80_000 {
-            encoder.encode_in::<16>(1, 65_535);
+            encoder.encode(1, 65_535, 16);
         }
         // About 1.8 bits of information, where 12 bits allow no less than 28.
         assert!(encoder.finish().len() <= 5);
@@ -176,7 +221,7 @@ mod tests {
     fn confident_bits_cost_little() {
         let mut encoder = Encoder::with_capacity(0);
         for _ in 0..80_000 {
-            encoder.encode(1, 4095);
+            encoder.encode(1, 4095, 12);
         }
         // 80,000 bits at P = 4095/4096 carry about 28 bits of information.
         assert!(encoder.finish().len() < 16);
@@ -186,12 +231,12 @@ mod tests {
     fn a_payload_cut_short_is_noticed() {
         let mut encoder = Encoder::with_capacity(0);
         for i in 0..8000 {
-            encoder.encode(i & 1, 2048);
+            encoder.encode(i & 1, 2048, 12);
         }
         let payload = encoder.finish();
         let mut decoder = Decoder::new(&payload[..payload.len() / 2]);
         for _ in 0..8000 {
-            decoder.decode(2048);
+            decoder.decode(2048, 12);
         }
         assert!(decoder.check_end().is_err());
     }

@@ -38,7 +38,7 @@ impl MatchModel {
     pub(crate) fn new(log_entries: u32) -> MatchModel {
         let size = 1usize << log_entries;
         MatchModel {
-            last_seen: vec![0; size],
+            last_seen: super::memory::zeroed_table(size),
             mask: size - 1,
             slot: 0,
             pointer: 0,

@@ -39,7 +39,7 @@ impl Mixer {
         }
         Mixer {
             inputs: Vec::with_capacity(width),
-            weights: vec![0; total],
+            weights: super::memory::zeroed_table(total),
             initial,
             width,
             regions,
@@ -73,6 +73,14 @@ impl Mixer {
         }
         // One gate needs no average (and a division costs as much as the rest of the mix).
         squash(if self.regions.len() == 1 { sum } else { sum / self.regions.len() as i32 })
+    }
+
+    /// Starts loading weight set `set` of gate `gate`, which a coming bit will select.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, gate: usize, set: usize) {
+        let start = self.regions[gate] + set * self.width;
+        super::prefetch(&self.weights[start]);
+        super::prefetch(&self.weights[start + self.width - 1]);
     }
 
     #[inline(always)]

@@ -225,7 +225,7 @@ fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn 
     let mut predictor = model::Predictor::new(&config.for_block(data.len()), data.len());
     let mut encoder = coder::Encoder::with_capacity(data.len() / 2 + 16);
     for chunk in data.chunks(PROGRESS_STEP) {
-        kernel.run(|| encode_chunk(chunk, &mut predictor, &mut encoder));
+        coder::encode_bytes_in(kernel, chunk, &mut predictor, &mut encoder);
         progress(chunk.len() as u64);
     }
     encoder.finish()
@@ -249,31 +249,12 @@ pub(crate) fn decode_payload(
     let mut decoded = 0;
     while decoded < len {
         let chunk = (len - decoded).min(PROGRESS_STEP);
-        kernel.run(|| decode_chunk(chunk, &mut predictor, &mut decoder));
+        coder::decode_bytes_in(kernel, chunk, &mut predictor, &mut decoder, &mut |_| {});
         decoded += chunk;
         decoder.check_end()?;
         progress(chunk as u64);
     }
     Ok(predictor.into_history())
-}
-
-#[inline(always)]
-fn encode_chunk(chunk: &[u8], predictor: &mut model::Predictor, encoder: &mut coder::Encoder) {
-    for &byte in chunk {
-        for shift in (0..8).rev() {
-            let bit = u32::from(byte >> shift) & 1;
-            encoder.encode(bit, predictor.p());
-            predictor.update(bit);
-        }
-    }
-}
-
-#[inline(always)]
-fn decode_chunk(len: usize, predictor: &mut model::Predictor, decoder: &mut coder::Decoder) {
-    for _ in 0..len * 8 {
-        let bit = decoder.decode(predictor.p());
-        predictor.update(bit);
-    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@
 //! per byte), which turns four divisions per node into one load with identical results.
 
 use super::fastmath::{fast_exp, fast_log};
-use crate::simd::Kernel;
+use crate::simd::{Kernel, kernel_twins};
 
 const STEPS: usize = 3;
 const LEVELS: usize = 8;
@@ -240,14 +240,12 @@ fn calibrate(probs: &mut [f64; 256], corrections: &[f64], seen: &mut StepRecord,
     super::clamp_normalize(probs);
 }
 
-/// [`calibrate`] compiled with AVX2 (see `crate::simd`). Not through `Kernel::run`: passed
-/// as direct arguments rather than captured by a closure, the arrays keep the no-alias
-/// guarantee that lets the calibration vectorise (7 % faster on alice29.txt).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn calibrate_avx2(probs: &mut [f64; 256], corrections: &[f64], seen: &mut StepRecord, scratch: &mut Scratch) {
-    calibrate(probs, corrections, seen, scratch)
-}
+kernel_twins!(
+    /// [`calibrate`] compiled for `kernel`. Its arrays are arguments rather than captured by a
+    /// closure, so they keep the no-alias guarantee that lets the calibration vectorise (7 %
+    /// faster on alice29.txt).
+    fn calibrate_in(probs: &mut [f64; 256], corrections: &[f64], seen: &mut StepRecord, scratch: &mut Scratch) => calibrate
+);
 
 /// What one step saw at each node (heap-numbered from 1), for the update: the probability
 /// of going right and the (bit context, probability bin) cell offset it was read from.
@@ -297,12 +295,7 @@ impl Tweedie {
             let corrections =
                 &self.corrections[situation(step, order_group, shape, confidence_bin)..][..CELLS_PER_SITUATION];
             let (seen, scratch) = (&mut self.seen[step], &mut self.scratch);
-            match self.kernel {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Kernel::Avx2` is chosen only where the CPU reports AVX2.
-                Kernel::Avx2 => unsafe { calibrate_avx2(probs, corrections, seen, scratch) },
-                Kernel::Portable => calibrate(probs, corrections, seen, scratch),
-            }
+            calibrate_in(self.kernel, probs, corrections, seen, scratch);
             if step + 1 < STEPS {
                 shape = shape_bin(probs);
             }
