@@ -39,6 +39,14 @@ pub(crate) fn p12(counter: u32) -> i32 {
     ((counter ^ HALF) >> 20) as i32
 }
 
+/// The counter's P(1), stretched: `stretch(p12(counter))`, without the clamp that a 12-bit
+/// probability never needs. A fresh counter (P = 1/2) gives exactly 0, as a model that has
+/// not seen its context should.
+#[inline(always)]
+pub(crate) fn stretched(counter: u32) -> i32 {
+    super::logistic::stretch_12_bits((counter ^ HALF) >> 20)
+}
+
 /// How many times the counter has been updated (up to its limit).
 #[inline(always)]
 pub(crate) fn count(counter: u32) -> u32 {
@@ -122,6 +130,14 @@ impl ContextTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fresh_counter_says_nothing() {
+        assert_eq!(stretched(FRESH), 0);
+        let mut counter = FRESH;
+        update(&mut counter, 1, 30);
+        assert_eq!(stretched(counter), super::super::logistic::stretch(p12(counter)));
+    }
 
     #[test]
     fn counters_learn_fast_then_settle() {

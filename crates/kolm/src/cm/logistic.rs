@@ -58,6 +58,12 @@ pub(crate) fn stretch(p: i32) -> i32 {
     STRETCH[p.clamp(0, 4095) as usize] as i32
 }
 
+/// [`stretch`] of a probability known to be below 4096 (its higher bits are ignored).
+#[inline(always)]
+pub(crate) fn stretch_12_bits(p: u32) -> i32 {
+    STRETCH[p as usize & 0xFFF] as i32
+}
+
 /// [`stretch`] tabulated: entry p is the smallest x with `squash(x) >= p`.
 static STRETCH: [i16; 4096] = {
     let mut table = [STRETCH_LIMIT as i16; 4096];

@@ -11,7 +11,6 @@
 //! bucket also selects the mixer's weight set, so the mixer can trust long matches more.
 
 use super::counter::{self, FRESH};
-use super::logistic::stretch;
 
 /// Bytes hashed to find a match.
 pub(crate) const MIN_MATCH: usize = 6;
@@ -128,7 +127,7 @@ impl MatchModel {
         let expected = (self.predicted >> (7 - bit_count)) & 1;
         let bucket = if self.length < 16 { self.length } else { 16 + (self.length.ilog2() - 4).min(15) };
         self.counter_index = (bucket as usize * 2 + expected as usize) & 63;
-        stretch(counter::p12(self.counters[self.counter_index]))
+        counter::stretched(self.counters[self.counter_index])
     }
 
     #[inline(always)]

@@ -11,16 +11,56 @@
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
+/// The most inputs a mixer takes: level 9 has 40.
+pub(crate) const MAX_INPUTS: usize = 48;
+/// The most gates a mixer has.
+const MAX_GATES: usize = 2;
+/// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
+/// inputs that stay 0 (so their weights never move and add nothing): the loops over them
+/// then run without remainders.
+const LANES: usize = 8;
+
+/// A bit's inputs being written: a borrowed view of the mixer's, filled in order. Every
+/// bit must write all of them (the mixer reads whatever a skipped one held last).
+pub(crate) struct Inputs<'a> {
+    slots: &'a mut [i32],
+    count: usize,
+}
+
+impl Inputs<'_> {
+    #[inline(always)]
+    pub(crate) fn add(&mut self, input: i32) {
+        self.slots[self.count] = input;
+        self.count += 1;
+    }
+}
+
+impl Drop for Inputs<'_> {
+    fn drop(&mut self) {
+        debug_assert_eq!(self.count, self.slots.len(), "every input written");
+    }
+}
+
+/// A whole vector's worth of values, copied out of `chunk` (which holds exactly that many).
+#[inline(always)]
+fn lanes(chunk: &[i32]) -> [i32; LANES] {
+    chunk.try_into().expect("chunks of whole vectors")
+}
+
 pub(crate) struct Mixer {
-    inputs: Vec<i32>,
+    /// This bit's inputs, then zeros up to `stride`.
+    inputs: [i32; MAX_INPUTS],
     /// Weights less their common starting value, so that new weight sets are zeroed memory.
     weights: Vec<i32>,
     initial: i32,
     width: usize,
+    /// `width` rounded up to whole vectors: where one weight set ends and the next begins.
+    stride: usize,
     /// Start of each gate's weight region in `weights`.
-    regions: Vec<usize>,
+    regions: [usize; MAX_GATES],
+    gates: usize,
     /// The weight set each gate selected for the current bit, and its prediction.
-    selected: Vec<(usize, i32)>,
+    selected: [(usize, i32); MAX_GATES],
     rate: i32,
 }
 
@@ -29,70 +69,88 @@ impl Mixer {
     /// for gate g), learning at `rate` (see the module text; kolm uses 6). Each gate's chosen
     /// set makes a prediction; the mixer's is their average in the stretched domain.
     pub(crate) fn new(width: usize, gate_sets: &[usize], rate: i32) -> Mixer {
+        assert!(width <= MAX_INPUTS && (1..=MAX_GATES).contains(&gate_sets.len()));
         // Start by averaging, slightly trusting every model.
         let initial = (1 << 16) * 3 / (width as i32 * 2).max(1);
-        let mut regions = Vec::new();
+        let stride = width.next_multiple_of(LANES);
+        let mut regions = [0; MAX_GATES];
         let mut total = 0;
-        for &sets in gate_sets {
-            regions.push(total);
-            total += sets * width;
+        for (region, &sets) in regions.iter_mut().zip(gate_sets) {
+            *region = total;
+            total += sets * stride;
         }
         Mixer {
-            inputs: Vec::with_capacity(width),
+            inputs: [0; MAX_INPUTS],
             weights: super::memory::zeroed_table(total),
             initial,
             width,
+            stride,
             regions,
-            selected: Vec::with_capacity(gate_sets.len()),
+            gates: gate_sets.len(),
+            selected: [(0, 0); MAX_GATES],
             rate,
         }
     }
 
+    /// Where this bit's inputs are written, in the order of the weights.
     #[inline(always)]
-    pub(crate) fn add(&mut self, input: i32) {
-        debug_assert!(self.inputs.len() < self.width);
-        self.inputs.push(input);
+    pub(crate) fn inputs(&mut self) -> Inputs<'_> {
+        Inputs { slots: &mut self.inputs[..self.width], count: 0 }
+    }
+
+    #[cfg(test)]
+    fn add_all(&mut self, inputs: &[i32]) {
+        self.inputs[..inputs.len()].copy_from_slice(inputs);
     }
 
     /// The mixed 12-bit probability, with `sets[g]` the weight set gate g selects.
     #[inline(always)]
     pub(crate) fn mix(&mut self, sets: &[usize]) -> i32 {
-        debug_assert_eq!(self.inputs.len(), self.width);
-        debug_assert_eq!(sets.len(), self.regions.len());
-        self.selected.clear();
+        debug_assert_eq!(sets.len(), self.gates);
+        let inputs = &self.inputs[..self.stride];
+        let baseline = i64::from(self.initial) * inputs.iter().map(|&x| i64::from(x)).sum::<i64>();
         let mut sum = 0;
-        let baseline = i64::from(self.initial) * self.inputs.iter().map(|&x| i64::from(x)).sum::<i64>();
-        for (&region, &set) in self.regions.iter().zip(sets) {
-            let start = region + set * self.width;
-            let weights = &self.weights[start..start + self.width];
-            let dot =
-                baseline + self.inputs.iter().zip(weights).map(|(&x, &w)| i64::from(x) * i64::from(w)).sum::<i64>();
+        for (gate, (&region, &set)) in self.regions.iter().zip(sets).enumerate() {
+            let start = region + set * self.stride;
+            let weights = &self.weights[start..start + self.stride];
+            let mut dot = baseline;
+            for (x, w) in inputs.chunks_exact(LANES).zip(weights.chunks_exact(LANES)) {
+                let (x, w) = (lanes(x), lanes(w));
+                dot += (0..LANES).map(|lane| i64::from(x[lane]) * i64::from(w[lane])).sum::<i64>();
+            }
             let x = (dot >> 16).clamp(-i64::from(STRETCH_LIMIT), i64::from(STRETCH_LIMIT)) as i32;
-            self.selected.push((start, squash(x)));
+            self.selected[gate] = (start, squash(x));
             sum += x;
         }
-        // One gate needs no average (and a division costs as much as the rest of the mix).
-        squash(if self.regions.len() == 1 { sum } else { sum / self.regions.len() as i32 })
+        // An average of two is a shift; a division by a number unknown here would cost as
+        // much as the rest of the mix.
+        squash(if self.gates == 1 { sum } else { sum / 2 })
     }
 
     /// Starts loading weight set `set` of gate `gate`, which a coming bit will select.
     #[inline(always)]
     pub(crate) fn prefetch(&self, gate: usize, set: usize) {
-        let start = self.regions[gate] + set * self.width;
+        let start = self.regions[gate] + set * self.stride;
         super::prefetch(&self.weights[start]);
-        super::prefetch(&self.weights[start + self.width - 1]);
+        super::prefetch(&self.weights[start + self.stride - 1]);
     }
 
     #[inline(always)]
     pub(crate) fn update(&mut self, bit: u32) {
-        for &(start, p) in &self.selected {
+        let inputs = &self.inputs[..self.stride];
+        for &(start, p) in &self.selected[..self.gates] {
             let step = (((bit as i32) << 12) - p) * self.rate;
-            let weights = &mut self.weights[start..start + self.width];
-            for (weight, &input) in weights.iter_mut().zip(&self.inputs) {
-                *weight += (input * step) >> 14;
+            let weights = &mut self.weights[start..start + self.stride];
+            for (w, x) in weights.chunks_exact_mut(LANES).zip(inputs.chunks_exact(LANES)) {
+                // Loaded and stored whole, so that the compiler need not fear that the
+                // weights and the inputs overlap, and works on them a vector at a time.
+                let (mut moved, x) = (lanes(w), lanes(x));
+                for lane in 0..LANES {
+                    moved[lane] += (x[lane] * step) >> 14;
+                }
+                w.copy_from_slice(&moved);
             }
         }
-        self.inputs.clear();
     }
 }
 
@@ -108,8 +166,7 @@ mod tests {
         let mut cost = 0.0;
         for i in 0..4000u32 {
             let bit = (i * 7 / 3) & 1;
-            mixer.add(if bit == 1 { 600 } else { -600 });
-            mixer.add(if i % 3 == 0 { 900 } else { -900 });
+            mixer.add_all(&[if bit == 1 { 600 } else { -600 }, if i % 3 == 0 { 900 } else { -900 }]);
             let p = mixer.mix(&[0]);
             if i >= 3000 {
                 let p1 = f64::from(p) / 4096.0;
@@ -125,17 +182,16 @@ mod tests {
     fn weight_sets_are_separate() {
         let mut mixer = Mixer::new(1, &[2], 96);
         for _ in 0..500 {
-            mixer.add(500);
+            mixer.add_all(&[500]);
             mixer.mix(&[0]);
             mixer.update(1);
-            mixer.add(500);
+            mixer.add_all(&[500]);
             mixer.mix(&[1]);
             mixer.update(0);
         }
-        mixer.add(500);
+        mixer.add_all(&[500]);
         assert!(mixer.mix(&[0]) > 3500);
-        mixer.inputs.clear();
-        mixer.add(500);
+        mixer.add_all(&[500]);
         assert!(mixer.mix(&[1]) < 600);
     }
 }

@@ -159,22 +159,24 @@ impl BitPredictor for Predictor {
     fn p(&mut self) -> u32 {
         let partial = self.partial as usize;
         let c1 = (self.recent & 0xFF) as usize;
-        self.mixer.add(input(self.order0[partial]));
-        self.mixer.add(input(self.order1[c1 << 8 | partial]));
         let node = self.node();
+        let mut inputs = self.mixer.inputs();
+        inputs.add(counter::stretched(self.order0[partial]));
+        inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
         for (index, (table, &bucket)) in self.tables.iter_mut().zip(&self.buckets).enumerate() {
             let counter = *table.counter(bucket, node);
             let cell = confidence_cell(counter);
             self.confidence_cells[index] = cell;
-            self.mixer.add(input(counter));
+            inputs.add(counter::stretched(counter));
             if self.confidence {
-                self.mixer.add(stretch(counter::p12(self.confidence_maps[index][cell])));
+                inputs.add(counter::stretched(self.confidence_maps[index][cell]));
             }
         }
         if self.match_model {
-            self.mixer.add(self.matcher.predict(self.partial, self.bit_count));
+            inputs.add(self.matcher.predict(self.partial, self.bit_count));
         }
-        self.mixer.add(256);
+        inputs.add(256);
+        drop(inputs);
         let match_state = if self.match_model { self.matcher.length_bucket() } else { 0 };
         let p = self.mixer.mix(&[match_state * 256 + partial, c1 << 8 | partial][..self.gates]);
         self.prefetch_next_bit(c1, partial);
@@ -345,12 +347,6 @@ fn confidence_cell(counter: u32) -> usize {
     let n = counter::count(counter);
     let count_step = if n < 8 { n } else { 5 + n.ilog2() };
     (count_step as usize) * 64 + (counter::p12(counter) >> 6) as usize
-}
-
-/// A counter's input to the mixer: its stretched probability, or nothing if it is unused.
-#[inline(always)]
-fn input(counter: u32) -> i32 {
-    if counter::count(counter) == 0 { 0 } else { stretch(counter::p12(counter)) }
 }
 
 #[inline(always)]
