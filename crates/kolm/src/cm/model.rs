@@ -34,17 +34,11 @@ pub(super) const INDIRECT_CONTEXTS: usize = 2;
 pub(crate) struct Predictor {
     order0: Vec<u32>,
     order1: Vec<u32>,
-    /// One table per hashed context (the orders, then the word contexts).
-    tables: Vec<ContextTable>,
-    /// Each table's context hash for the current byte.
+    /// One per hashed context: the orders, the word contexts, then the sparse, record and
+    /// indirect ones.
+    contexts: Vec<HashedContext>,
+    /// Each context's hash for the current byte.
     hashes: Vec<u32>,
-    /// Each table's bucket for the current nibble.
-    buckets: Vec<usize>,
-    /// Per table, what a counter's (count, probability) has really meant: a learned map that
-    /// tells a context seen twice from one seen two hundred times.
-    confidence_maps: Vec<[u32; CONFIDENCE_CELLS]>,
-    /// The cell of each table's map used for the current bit.
-    confidence_cells: Vec<usize>,
     orders: Vec<u8>,
     word_model: bool,
     /// Switches for ablation: all on in every level.
@@ -70,6 +64,18 @@ pub(crate) struct Predictor {
     records: Option<RecordDetector>,
     /// What followed each order-1 and order-2 context, when the indirect contexts run.
     indirect: Option<IndirectHistory>,
+}
+
+/// A hashed context's table, where in it the current nibble's counters are, and its map of
+/// what a counter's (count, probability) has really meant: a context seen twice is told
+/// from one seen two hundred times.
+struct HashedContext {
+    table: ContextTable,
+    /// The current nibble's bucket.
+    bucket: usize,
+    confidence: Box<[u32; CONFIDENCE_CELLS]>,
+    /// The cell of the confidence map used for the current bit.
+    cell: usize,
 }
 
 /// The bytes that followed each context: the last two after each byte, the last one after
@@ -106,14 +112,19 @@ impl Predictor {
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
-            tables: (0..contextual)
-                .map(|_| ContextTable::new(config.log_buckets))
-                .chain((0..structural).map(|_| ContextTable::new(config.log_structural_buckets())))
+            contexts: (0..hashed)
+                .map(|index| HashedContext {
+                    table: ContextTable::new(if index < contextual {
+                        config.log_buckets
+                    } else {
+                        config.log_structural_buckets()
+                    }),
+                    bucket: 0,
+                    confidence: Box::new([FRESH; CONFIDENCE_CELLS]),
+                    cell: 0,
+                })
                 .collect(),
             hashes: vec![0; hashed],
-            buckets: vec![0; hashed],
-            confidence_maps: vec![[FRESH; CONFIDENCE_CELLS]; hashed],
-            confidence_cells: vec![0; hashed],
             orders,
             word_model,
             match_model,
@@ -142,7 +153,7 @@ impl Predictor {
     /// Bytes of model state, for the memory estimate's tests.
     #[cfg(test)]
     pub(crate) fn model_bytes(&self) -> usize {
-        self.tables.iter().map(ContextTable::bytes).sum::<usize>() + self.matcher.bytes()
+        self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>() + self.matcher.bytes()
     }
 
     /// The bytes seen so far: the decoded block, once all its bits are through.
@@ -163,13 +174,12 @@ impl BitPredictor for Predictor {
         let mut inputs = self.mixer.inputs();
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
-        for (index, (table, &bucket)) in self.tables.iter_mut().zip(&self.buckets).enumerate() {
-            let counter = *table.counter(bucket, node);
-            let cell = confidence_cell(counter);
-            self.confidence_cells[index] = cell;
+        for context in &mut self.contexts {
+            let counter = *context.table.counter(context.bucket, node);
+            context.cell = confidence_cell(counter);
             inputs.add(counter::stretched(counter));
             if self.confidence {
-                inputs.add(counter::stretched(self.confidence_maps[index][cell]));
+                inputs.add(counter::stretched(context.confidence[context.cell]));
             }
         }
         if self.match_model {
@@ -196,11 +206,9 @@ impl BitPredictor for Predictor {
         counter::update(&mut self.order0[partial], bit, DIRECT_LIMIT);
         counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
         let node = self.node();
-        for (table, &bucket) in self.tables.iter_mut().zip(&self.buckets) {
-            counter::update(table.counter(bucket, node), bit, HASHED_LIMIT);
-        }
-        for (map, &cell) in self.confidence_maps.iter_mut().zip(&self.confidence_cells) {
-            counter::update(&mut map[cell], bit, DIRECT_LIMIT);
+        for context in &mut self.contexts {
+            counter::update(context.table.counter(context.bucket, node), bit, HASHED_LIMIT);
+            counter::update(&mut context.confidence[context.cell], bit, DIRECT_LIMIT);
         }
         self.matcher.update(bit);
         self.mixer.update(bit);
@@ -324,16 +332,16 @@ impl Predictor {
 
     #[inline(always)]
     fn prefetch_buckets(&self) {
-        for (table, &hash) in self.tables.iter().zip(&self.hashes) {
-            table.prefetch(bucket_key(hash, self.bit_count, self.partial));
+        for (context, &hash) in self.contexts.iter().zip(&self.hashes) {
+            context.table.prefetch(bucket_key(hash, self.bit_count, self.partial));
         }
     }
 
     /// Each table's bucket for the current nibble.
     #[inline(always)]
     fn claim_buckets(&mut self) {
-        for ((table, bucket), &hash) in self.tables.iter_mut().zip(&mut self.buckets).zip(&self.hashes) {
-            *bucket = table.bucket(bucket_key(hash, self.bit_count, self.partial));
+        for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
+            context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
         }
     }
 }
