@@ -26,13 +26,15 @@ complete.
 kolm predicts each byte bit by bit, mixing order-0 to order-8 context models, a
 word model and a match model, and codes it with an arithmetic coder. It compresses
 text and structured data far better than general-purpose tools, at about
-0.2-0.5 MB/s per thread; level 1 sorts large blocks first (Burrows-Wheeler) and
+0.3-0.8 MB/s per thread; level 1 sorts large blocks first (Burrows-Wheeler) and
 runs at about 4 MB/s. -T0 codes blocks on every core, with output identical to
 -T1. A progress bar shows on a terminal.
 
 Level 1 sorts blocks of 512KiB and more and codes them with a small fast model;
 levels 2-5 add models; 6-9 add models for binary structure (sparse, record and
-indirect contexts: machine code, tables, images) and use larger tables and blocks:
+indirect contexts: machine code, tables, images) and use larger tables and blocks.
+Levels 2-9 sort a large block too where a trial on samples of it finds the models
+no better (noisy data such as scanned images), at a tenth of the time:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
   memory   145    212    468    532    596   1748   2836   2964   2964  MiB per thread, at most

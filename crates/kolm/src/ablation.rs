@@ -35,7 +35,7 @@ pub fn components(level: Level) -> Vec<Component> {
     if config.indirect {
         parts.push(Component::Indirect);
     }
-    if config.sorted_from.is_some() {
+    if config.sorting != cm::Sorting::Never {
         parts.push(Component::Sorting);
     }
     parts.extend([

@@ -13,6 +13,7 @@
 //! | 3 | the same engine, level table revision 2 (sparse and record contexts at levels 6–9); written only for levels whose models differ from revision 1, so that frames of levels 1–5 stay codec 2 |
 //! | 4 | level table revision 3: level 1 sorts blocks of at least 512 KiB by the Burrows–Wheeler transform and codes them with a small model of sorted bytes ([`crate::cm`]'s fast path); written only for level 1 |
 //! | 5 | level table revision 4: levels 6–9 add two indirect contexts (the bytes that last followed the current order-1 and order-2 contexts); written only for levels 6–9 |
+//! | 6 | level table revision 5: levels 2–9 sort a block of at least 512 KiB where a trial finds the engine no better on it, a first payload byte recording the choice; written for levels 2–9 |
 
 use crate::Error;
 use crate::cm;
@@ -52,7 +53,8 @@ impl Codec {
             Codec::ContextMixing { revision: 1 } => "cm",
             Codec::ContextMixing { revision: 2 } => "cm2",
             Codec::ContextMixing { revision: 3 } => "cm3",
-            Codec::ContextMixing { .. } => "cm4",
+            Codec::ContextMixing { revision: 4 } => "cm4",
+            Codec::ContextMixing { .. } => "cm5",
         }
     }
 }
@@ -172,7 +174,9 @@ impl BlockCoder {
             let engine = config.model_bytes() + 4 * block_size;
             // A thread codes blocks one at a time, so a level that sorts large blocks and
             // hands small ones to the engine needs the larger of the two.
-            let sorted = if config.sorts(block_size as usize) { cm::sorted_memory(block_size) } else { 0 };
+            // A thread codes blocks one at a time, each one way, so a level that sorts some
+            // blocks and hands others to the engine needs the larger of the two.
+            let sorted = if config.may_sort(block_size as usize) { cm::sorted_memory(block_size) } else { 0 };
             return engine.max(sorted);
         }
         let Stages { matcher, word, high_order, tweedie } = self.level.stages();

@@ -10,7 +10,8 @@ use crate::mdc7::Stages;
 /// engine, except that level 1 sorts blocks of 512 KiB and more by the Burrows–Wheeler
 /// transform and codes them with a small model of sorted bytes, several times faster;
 /// levels 2–5 add models, and levels 6–9 add the sparse and record contexts and use larger
-/// tables and blocks:
+/// tables and blocks. Levels 2–9 sort a block of 512 KiB or more only where a trial on
+/// samples of it finds the engine no better (noisy data, such as a scanned image):
 ///
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
@@ -59,7 +60,8 @@ impl Level {
     /// The models and table sizes of the native engine at this level, in `revision` of the
     /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6),
     /// 3 for codec 4 (level 1 sorts blocks of at least 512 KiB), 4 for codec 5 (indirect
-    /// contexts from level 6).
+    /// contexts from level 6), 5 for codec 6 (levels 2–9 sort the large blocks a trial
+    /// picks).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -73,7 +75,11 @@ impl Level {
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,
-            sorted_from: (revision >= 3 && self.0 == 1).then_some(cm::SORTED_FROM),
+            sorting: match self.0 {
+                1 if revision >= 3 => cm::Sorting::From(cm::SORTED_FROM),
+                2.. if revision >= 5 => cm::Sorting::Chosen(cm::SORTED_FROM),
+                _ => cm::Sorting::Never,
+            },
         }
     }
 
