@@ -207,7 +207,7 @@ impl Config {
     /// How a block of `len` bytes is coded.
     fn path(&self, len: usize) -> Path {
         match self.sorting {
-            _ if self.without == Some(Component::Sorting) => Path::Engine,
+            _ if !self.runs(Component::Sorting) => Path::Engine,
             Sorting::From(from) if len >= from => Path::Sorted,
             Sorting::Chosen(from) if len >= from => Path::Chosen,
             _ => Path::Engine,
@@ -227,15 +227,37 @@ impl Config {
 
     /// Bytes of model state, not counting the block's own buffers.
     pub(crate) fn model_bytes(&self) -> u64 {
-        let hashed = self.orders.len() as u64 + if self.word { 2 } else { 0 };
-        let structural = if self.sparse { model::SPARSE_MASKS.len() as u64 } else { 0 }
-            + if self.record { model::RECORD_CONTEXTS as u64 } else { 0 }
-            + if self.indirect { model::INDIRECT_CONTEXTS as u64 } else { 0 };
+        let (contextual, structural) = self.hashed_tables();
         let fixed = (256 + 65_536) * 4 + 4 * 256 * 16 * 4 + (256 + 65_536) * 33 * 2 + 3 * 256 * 4;
-        hashed * (64 << self.log_buckets)
-            + structural * (64 << self.log_structural_buckets())
+        contextual as u64 * (64 << self.log_buckets)
+            + structural as u64 * (64 << self.log_structural_buckets())
             + (4 << self.log_match)
             + fixed
+    }
+
+    /// Whether `part` runs: the level has it and it is not switched off.
+    pub(crate) fn runs(&self, part: Component) -> bool {
+        self.without != Some(part)
+            && match part {
+                Component::Order(order) => self.orders.contains(&order),
+                Component::Words => self.word,
+                Component::Sparse => self.sparse,
+                Component::Record => self.record,
+                Component::Indirect => self.indirect,
+                _ => true,
+            }
+    }
+
+    /// The hashed tables that run: those of the orders and word contexts (sized by
+    /// `log_buckets`), then those of the sparse, record and indirect contexts (sized by
+    /// [`Config::log_structural_buckets`]).
+    pub(crate) fn hashed_tables(&self) -> (usize, usize) {
+        let orders = self.orders.iter().filter(|&&order| self.runs(Component::Order(order))).count();
+        let contextual = orders + if self.runs(Component::Words) { 2 } else { 0 };
+        let structural = if self.runs(Component::Sparse) { model::SPARSE_MASKS.len() } else { 0 }
+            + if self.runs(Component::Record) { model::RECORD_CONTEXTS } else { 0 }
+            + if self.runs(Component::Indirect) { model::INDIRECT_CONTEXTS } else { 0 };
+        (contextual, structural)
     }
 }
 

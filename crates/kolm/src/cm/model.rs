@@ -93,22 +93,18 @@ impl IndirectHistory {
 
 impl Predictor {
     pub(crate) fn new(config: &Config, capacity: usize) -> Predictor {
-        let without = config.without;
         let orders: Vec<u8> =
-            config.orders.iter().copied().filter(|&order| without != Some(Component::Order(order))).collect();
-        let word_model = config.word && without != Some(Component::Words);
-        let sparse = config.sparse && without != Some(Component::Sparse);
-        let records = (config.record && without != Some(Component::Record)).then(RecordDetector::new);
-        let match_model = without != Some(Component::Match);
-        let confidence = without != Some(Component::ConfidenceMaps);
-        let contextual = orders.len() + if word_model { 2 } else { 0 };
-        let indirect = (config.indirect && without != Some(Component::Indirect)).then(IndirectHistory::new);
-        let structural = if sparse { SPARSE_MASKS.len() } else { 0 }
-            + if records.is_some() { RECORD_CONTEXTS } else { 0 }
-            + if indirect.is_some() { INDIRECT_CONTEXTS } else { 0 };
+            config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
+        let word_model = config.runs(Component::Words);
+        let sparse = config.runs(Component::Sparse);
+        let records = config.runs(Component::Record).then(RecordDetector::new);
+        let match_model = config.runs(Component::Match);
+        let confidence = config.runs(Component::ConfidenceMaps);
+        let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
+        let (contextual, structural) = config.hashed_tables();
         let hashed = contextual + structural;
         let width = 2 + hashed * (1 + usize::from(confidence)) + usize::from(match_model) + 1;
-        let gates: &[usize] = if without == Some(Component::ByteGate) { &[4 * 256] } else { &[4 * 256, 256 * 256] };
+        let gates: &[usize] = if config.runs(Component::ByteGate) { &[4 * 256, 256 * 256] } else { &[4 * 256] };
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
@@ -129,7 +125,7 @@ impl Predictor {
             word_model,
             match_model,
             confidence,
-            apms: without != Some(Component::Apms),
+            apms: config.runs(Component::Apms),
             gates: gates.len(),
             matcher: MatchModel::new(config.log_match),
             mixer: Mixer::new(width, gates, 6),
