@@ -34,7 +34,7 @@ Level 1 sorts blocks of 512KiB and more and codes them with a small fast model;
 levels 2-5 add models; 6-9 add models for binary structure (sparse, record and
 indirect contexts: machine code, tables, images) and use larger tables and blocks.
 Levels 2-9 sort a large block too where a trial on samples of it finds the models
-no better (noisy data such as scanned images), at a tenth of the time:
+no better (noisy data such as scanned images), several times faster:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
   memory   145    212    468    532    596   1748   2836   2964   2964  MiB per thread, at most
