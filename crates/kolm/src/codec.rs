@@ -172,8 +172,6 @@ impl BlockCoder {
             let config = self.level.cm_config(revision);
             // Fixed-size tables, then the block, its history copy, the output and the payload.
             let engine = config.model_bytes() + 4 * block_size;
-            // A thread codes blocks one at a time, so a level that sorts large blocks and
-            // hands small ones to the engine needs the larger of the two.
             // A thread codes blocks one at a time, each one way, so a level that sorts some
             // blocks and hands others to the engine needs the larger of the two.
             let sorted = if config.may_sort(block_size as usize) { cm::sorted_memory(block_size) } else { 0 };

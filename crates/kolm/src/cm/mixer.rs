@@ -12,7 +12,7 @@
 use super::logistic::{STRETCH_LIMIT, squash};
 
 /// The most inputs a mixer takes: level 9 has 40.
-pub(crate) const MAX_INPUTS: usize = 48;
+const MAX_INPUTS: usize = 48;
 /// The most gates a mixer has.
 const MAX_GATES: usize = 2;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with

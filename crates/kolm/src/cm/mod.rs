@@ -135,8 +135,8 @@ pub(crate) enum Sorting {
 /// How one block is coded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Path {
-    Engine,
-    Sorted,
+    /// Always this way, as the level and the block's length say.
+    Fixed(Method),
     /// By the engine or the sorted path, as the trial chooses; the payload says which.
     Chosen,
 }
@@ -207,16 +207,16 @@ impl Config {
     /// How a block of `len` bytes is coded.
     fn path(&self, len: usize) -> Path {
         match self.sorting {
-            _ if !self.runs(Component::Sorting) => Path::Engine,
-            Sorting::From(from) if len >= from => Path::Sorted,
+            _ if !self.runs(Component::Sorting) => Path::Fixed(Method::Engine),
+            Sorting::From(from) if len >= from => Path::Fixed(Method::Sorted),
             Sorting::Chosen(from) if len >= from => Path::Chosen,
-            _ => Path::Engine,
+            _ => Path::Fixed(Method::Engine),
         }
     }
 
     /// Whether some blocks of `len` bytes may take the fast path of [`sorted`].
     pub(crate) fn may_sort(&self, len: usize) -> bool {
-        self.path(len) != Path::Engine
+        self.path(len) != Path::Fixed(Method::Engine)
     }
 
     /// Base-2 logarithm of the bucket count of the sparse and record tables: their contexts
@@ -282,20 +282,19 @@ pub(crate) fn encode_payload(data: &[u8], config: &Config, progress: &mut dyn Fn
 }
 
 fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
-    match config.path(data.len()) {
-        Path::Engine => encode_by_engine(kernel, data, config, progress),
-        Path::Sorted => sorted::encode(data, progress),
-        Path::Chosen if sorting_pays(kernel, data, config) => {
-            let mut payload = vec![Method::Sorted as u8];
-            payload.extend(sorted::encode(data, progress));
-            payload
-        }
-        Path::Chosen => {
-            let mut payload = vec![Method::Engine as u8];
-            payload.extend(encode_by_engine(kernel, data, config, progress));
-            payload
-        }
+    let (method, recorded) = match config.path(data.len()) {
+        Path::Fixed(method) => (method, false),
+        Path::Chosen if sorting_pays(kernel, data, config) => (Method::Sorted, true),
+        Path::Chosen => (Method::Engine, true),
+    };
+    let mut payload = match method {
+        Method::Engine => encode_by_engine(kernel, data, config, progress),
+        Method::Sorted => sorted::encode(data, progress),
+    };
+    if recorded {
+        payload.insert(0, method as u8);
     }
+    payload
 }
 
 fn encode_by_engine(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
@@ -308,7 +307,7 @@ fn encode_by_engine(kernel: Kernel, data: &[u8], config: &Config, progress: &mut
     encoder.finish()
 }
 
-/// How a block of a level that chooses ([`Sorting::Chosen`]) was coded: its payload's first
+/// How a block is coded; where the level chooses ([`Sorting::Chosen`]), the payload's first
 /// byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Method {
@@ -356,19 +355,20 @@ pub(crate) fn decode_payload(
     config: &Config,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<u8>, Error> {
-    match config.path(len) {
-        Path::Engine => decode_by_engine(payload, len, config, progress),
-        Path::Sorted => sorted::decode(payload, len, progress),
+    let (method, payload) = match config.path(len) {
+        Path::Fixed(method) => (method, payload),
         Path::Chosen => match payload.split_first() {
-            Some((&method, payload)) if method == Method::Engine as u8 => {
-                decode_by_engine(payload, len, config, progress)
+            Some((&byte, rest)) if byte == Method::Engine as u8 => (Method::Engine, rest),
+            Some((&byte, rest)) if byte == Method::Sorted as u8 => (Method::Sorted, rest),
+            Some((&byte, _)) => {
+                return Err(Error::Corrupt(format!("a block names coding method {byte}, which kolm does not know")));
             }
-            Some((&method, payload)) if method == Method::Sorted as u8 => sorted::decode(payload, len, progress),
-            Some((&method, _)) => {
-                Err(Error::Corrupt(format!("a block names coding method {method}, which kolm does not know")))
-            }
-            None => Err(Error::Corrupt("a coded block without its coding method".into())),
+            None => return Err(Error::Corrupt("a coded block without its coding method".into())),
         },
+    };
+    match method {
+        Method::Engine => decode_by_engine(payload, len, config, progress),
+        Method::Sorted => sorted::decode(payload, len, progress),
     }
 }
 
