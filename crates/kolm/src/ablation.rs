@@ -35,6 +35,15 @@ pub fn components(level: Level) -> Vec<Component> {
     if config.indirect {
         parts.push(Component::Indirect);
     }
+    if config.image {
+        parts.push(Component::Image);
+    }
+    if config.text {
+        parts.push(Component::Text);
+    }
+    if config.order2_gates {
+        parts.push(Component::Order2Gates);
+    }
     if config.sorting != cm::Sorting::Never {
         parts.push(Component::Sorting);
     }

@@ -54,7 +54,8 @@ impl Codec {
             Codec::ContextMixing { revision: 2 } => "cm2",
             Codec::ContextMixing { revision: 3 } => "cm3",
             Codec::ContextMixing { revision: 4 } => "cm4",
-            Codec::ContextMixing { .. } => "cm5",
+            Codec::ContextMixing { revision: 5 } => "cm5",
+            Codec::ContextMixing { .. } => "cm6",
         }
     }
 }
@@ -200,7 +201,7 @@ mod tests {
             let level = Level::new(level).unwrap();
             BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
         };
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 212, 468, 532, 596, 1748, 2836, 2964, 2964]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2081, 3169, 3297, 3297]);
     }
 
     #[test]

@@ -11,10 +11,10 @@
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
-/// The most inputs a mixer takes: level 9 has 40.
-const MAX_INPUTS: usize = 48;
+/// The most inputs a mixer takes: level 9 has 54.
+const MAX_INPUTS: usize = 64;
 /// The most gates a mixer has.
-const MAX_GATES: usize = 2;
+const MAX_GATES: usize = 4;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
 /// inputs that stay 0 (so their weights never move and add nothing): the loops over them
 /// then run without remainders.
@@ -122,9 +122,25 @@ impl Mixer {
             self.selected[gate] = (start, squash(x));
             sum += x;
         }
-        // An average of two is a shift; a division by a number unknown here would cost as
-        // much as the rest of the mix.
-        squash(if self.gates == 1 { sum } else { sum / 2 })
+        // Divisions by constants are shifts; a division by a number unknown here would cost
+        // as much as the rest of the mix.
+        squash(match self.gates {
+            1 => sum,
+            2 => sum / 2,
+            3 => sum / 3,
+            _ => sum / 4,
+        })
+    }
+
+    /// Bytes of weights.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.weights.len() * 4
+    }
+
+    /// Bytes of weights of a mixer of `width` inputs with `gate_sets` sets per gate.
+    pub(crate) fn weight_bytes(width: usize, gate_sets: &[usize]) -> u64 {
+        (gate_sets.iter().sum::<usize>() * width.next_multiple_of(LANES) * 4) as u64
     }
 
     /// Starts loading weight set `set` of gate `gate`, which a coming bit will select.

@@ -66,6 +66,7 @@
 mod apm;
 mod coder;
 mod counter;
+mod image;
 mod logistic;
 mod matcher;
 pub(crate) mod memory;
@@ -85,7 +86,7 @@ use crate::simd::Kernel;
 /// [`sorted`], 4 is codec 5, which adds the indirect contexts to levels 6–9, and 5 is
 /// codec 6, in which levels 2–9 sort the large blocks that a trial finds the engine no
 /// better on.
-pub(crate) const LATEST_REVISION: u8 = 5;
+pub(crate) const LATEST_REVISION: u8 = 6;
 
 /// The smallest block that level 1 sorts (from codec 4 on), and that levels 2–9 consider
 /// sorting (from codec 6 on): 512 KiB. Smaller blocks take
@@ -108,6 +109,13 @@ pub(crate) struct Config {
     /// Whether the two indirect contexts run (the bytes that last followed the current
     /// order-1 and order-2 contexts).
     pub(crate) indirect: bool,
+    /// Whether the 1-bit image contexts run (with the record contexts, which find the rows).
+    pub(crate) image: bool,
+    /// Whether the three text contexts run (words skipping one, three words, the column).
+    pub(crate) text: bool,
+    /// Whether the mixer has two more gates, by the byte two back (or an image's
+    /// neighbourhood) and by the two bytes before the previous one.
+    pub(crate) order2_gates: bool,
     /// Base-2 logarithm of each hashed table's bucket count (64 bytes a bucket).
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
@@ -156,6 +164,12 @@ pub enum Component {
     Record,
     /// The two indirect contexts.
     Indirect,
+    /// The 1-bit image contexts (which run only with the record model).
+    Image,
+    /// The three text contexts.
+    Text,
+    /// The mixer's third and fourth gates, by the bytes two and three back.
+    Order2Gates,
     /// The match model (and its say in choosing mixer weights).
     Match,
     /// The maps that learn what each counter's confidence is worth.
@@ -181,6 +195,9 @@ impl std::fmt::Display for Component {
             Component::Sparse => f.write_str("sparse contexts"),
             Component::Record => f.write_str("record model"),
             Component::Indirect => f.write_str("indirect contexts"),
+            Component::Image => f.write_str("1-bit image contexts"),
+            Component::Text => f.write_str("text contexts"),
+            Component::Order2Gates => f.write_str("order-2 gates"),
             Component::Match => f.write_str("match model"),
             Component::ConfidenceMaps => f.write_str("confidence maps"),
             Component::ByteGate => f.write_str("byte gate"),
@@ -228,10 +245,12 @@ impl Config {
     /// Bytes of model state, not counting the block's own buffers.
     pub(crate) fn model_bytes(&self) -> u64 {
         let (contextual, structural) = self.hashed_tables();
-        let fixed = (256 + 65_536) * 4 + 4 * 256 * 16 * 4 + (256 + 65_536) * 33 * 2 + 3 * 256 * 4;
+        let fixed = (256 + 65_536) * 4 + (256 + 65_536 + image::NEIGHBOURHOODS as u64) * 33 * 2 + 3 * 256 * 4;
         contextual as u64 * (64 << self.log_buckets)
             + structural as u64 * (64 << self.log_structural_buckets())
             + (4 << self.log_match)
+            + mixer::Mixer::weight_bytes(self.mixer_width(), &self.gate_sets())
+            + if self.runs_image() { image::ImageModel::table_bytes(self.log_image_entries()) } else { 0 }
             + fixed
     }
 
@@ -244,6 +263,9 @@ impl Config {
                 Component::Sparse => self.sparse,
                 Component::Record => self.record,
                 Component::Indirect => self.indirect,
+                Component::Image => self.image,
+                Component::Text => self.text,
+                Component::Order2Gates => self.order2_gates,
                 _ => true,
             }
     }
@@ -256,8 +278,44 @@ impl Config {
         let contextual = orders + if self.runs(Component::Words) { 2 } else { 0 };
         let structural = if self.runs(Component::Sparse) { model::SPARSE_MASKS.len() } else { 0 }
             + if self.runs(Component::Record) { model::RECORD_CONTEXTS } else { 0 }
-            + if self.runs(Component::Indirect) { model::INDIRECT_CONTEXTS } else { 0 };
+            + if self.runs(Component::Indirect) { model::INDIRECT_CONTEXTS } else { 0 }
+            + if self.runs(Component::Text) { model::TEXT_CONTEXTS } else { 0 };
         (contextual, structural)
+    }
+
+    /// Whether the image contexts run: they need the rows the record model finds.
+    pub(crate) fn runs_image(&self) -> bool {
+        self.runs(Component::Image) && self.runs(Component::Record)
+    }
+
+    /// Base-2 logarithm of the counters in each image table: four per bucket of the other
+    /// tables, so that they shrink with small blocks alike.
+    pub(crate) fn log_image_entries(&self) -> u32 {
+        self.log_buckets + 2
+    }
+
+    /// The mixer's inputs: orders 0 and 1, each hashed context (with its confidence map's),
+    /// the match model, the image contexts and a constant.
+    pub(crate) fn mixer_width(&self) -> usize {
+        let (contextual, structural) = self.hashed_tables();
+        2 + (contextual + structural) * (1 + usize::from(self.runs(Component::ConfidenceMaps)))
+            + usize::from(self.runs(Component::Match))
+            + if self.runs_image() { image::CONTEXTS } else { 0 }
+            + 1
+    }
+
+    /// The weight sets of each of the mixer's gates: by match state and partial byte; by the
+    /// previous byte and partial byte; by the byte two back or an image's neighbourhood; by
+    /// the two bytes before the previous one.
+    pub(crate) fn gate_sets(&self) -> Vec<usize> {
+        let mut gates = vec![4 * 256];
+        if self.runs(Component::ByteGate) {
+            gates.push(256 * 256);
+        }
+        if self.runs(Component::Order2Gates) {
+            gates.extend([256 + image::NEIGHBOURHOODS, 256 * 256]);
+        }
+        gates
     }
 }
 
@@ -408,6 +466,9 @@ mod tests {
         without: None,
         sorting: Sorting::Never,
         indirect: true,
+        image: true,
+        text: true,
+        order2_gates: true,
     };
 
     fn round_trip(data: &[u8]) -> Vec<u8> {
@@ -537,10 +598,10 @@ mod tests {
         }
     }
 
-    /// The sparse, record and indirect contexts pay their way on the data they are for: a fax
-    /// image of 216-byte scan lines, a spreadsheet, a SPARC executable.
+    /// The contexts of levels 6–9 pay their way on the data they are for: a fax image of
+    /// 216-byte scan lines, a spreadsheet, a SPARC executable, English text.
     #[test]
-    fn structural_contexts_shrink_images_records_and_code() {
+    fn level_6_contexts_pay_their_way() {
         let corpus =
             |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let config = crate::Level::new(6).unwrap().cm_config(LATEST_REVISION);
@@ -548,8 +609,13 @@ mod tests {
         for (name, part, least_gain) in [
             ("ptt5", Component::Record, 0.2),
             ("kennedy.xls", Component::Record, 0.01),
-            ("kennedy.xls", Component::Indirect, 0.02),
+            ("kennedy.xls", Component::Indirect, 0.01),
             ("sum", Component::Sparse, 0.02),
+            ("ptt5", Component::Image, 0.1),
+            ("kennedy.xls", Component::Text, 0.15),
+            ("alice29.txt", Component::Text, 0.004),
+            ("alice29.txt", Component::Order2Gates, 0.003),
+            ("sum", Component::Order2Gates, 0.02),
         ] {
             let data = corpus(name);
             let data = &data[..data.len().min(200_000)];

@@ -7,6 +7,7 @@
 use super::apm::Apm;
 use super::coder::BitPredictor;
 use super::counter::{self, ContextTable, FRESH};
+use super::image::{self, ImageModel};
 use super::logistic::stretch;
 use super::matcher::MatchModel;
 use super::mixer::Mixer;
@@ -31,6 +32,10 @@ pub(super) const RECORD_CONTEXTS: usize = 3;
 /// what followed the current order-2 context the last time, each with that context.
 pub(super) const INDIRECT_CONTEXTS: usize = 2;
 
+/// Text contexts: the current word with the word before the previous one (skipping one),
+/// the last three words, and the character above in the previous line with the column.
+pub(super) const TEXT_CONTEXTS: usize = 3;
+
 pub(crate) struct Predictor {
     order0: Vec<u32>,
     order1: Vec<u32>,
@@ -45,8 +50,9 @@ pub(crate) struct Predictor {
     match_model: bool,
     confidence: bool,
     apms: bool,
-    /// How many of the mixer's gates run: the match/partial-byte gate, then the byte gate.
-    gates: usize,
+    /// Which of the mixer's gates run, beside the first (match state and partial byte).
+    byte_gate: bool,
+    order2_gates: bool,
     matcher: MatchModel,
     mixer: Mixer,
     by_partial_byte: Apm,
@@ -59,11 +65,19 @@ pub(crate) struct Predictor {
     recent: u64,
     word: u32,
     previous_word: u32,
+    /// The word before the previous one.
+    older_word: u32,
+    /// Where the current and the previous line start in `history`, for the text contexts.
+    line_start: usize,
+    previous_line_start: usize,
+    text: bool,
     sparse: bool,
     /// The record-length detector, when the record contexts run.
     records: Option<RecordDetector>,
     /// What followed each order-1 and order-2 context, when the indirect contexts run.
     indirect: Option<IndirectHistory>,
+    /// The 1-bit image contexts, when they run (they need the record detector).
+    image: Option<ImageModel>,
 }
 
 /// A hashed context's table, where in it the current nibble's counters are, and its map of
@@ -101,10 +115,9 @@ impl Predictor {
         let match_model = config.runs(Component::Match);
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
+        let image = config.runs_image().then(|| ImageModel::new(config.log_image_entries()));
         let (contextual, structural) = config.hashed_tables();
         let hashed = contextual + structural;
-        let width = 2 + hashed * (1 + usize::from(confidence)) + usize::from(match_model) + 1;
-        let gates: &[usize] = if config.runs(Component::ByteGate) { &[4 * 256, 256 * 256] } else { &[4 * 256] };
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
@@ -126,20 +139,27 @@ impl Predictor {
             match_model,
             confidence,
             apms: config.runs(Component::Apms),
-            gates: gates.len(),
+            byte_gate: config.runs(Component::ByteGate),
+            order2_gates: config.runs(Component::Order2Gates),
             matcher: MatchModel::new(config.log_match),
-            mixer: Mixer::new(width, gates, 6),
+            mixer: Mixer::new(config.mixer_width(), &config.gate_sets(), 6),
             by_partial_byte: Apm::new(256, 7),
-            by_order1: Apm::new(1 << 16, 7),
+            // The neighbourhoods of the image contexts follow the order-1 contexts.
+            by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7),
             history: Vec::with_capacity(capacity),
             partial: 1,
             bit_count: 0,
             recent: 0,
             word: 0,
             previous_word: 0,
+            older_word: 0,
+            line_start: 0,
+            previous_line_start: 0,
+            text: config.runs(Component::Text),
             sparse,
             records,
             indirect,
+            image,
         };
         predictor.hash_contexts();
         predictor.claim_buckets();
@@ -149,7 +169,10 @@ impl Predictor {
     /// Bytes of model state, for the memory estimate's tests.
     #[cfg(test)]
     pub(crate) fn model_bytes(&self) -> usize {
-        self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>() + self.matcher.bytes()
+        self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>()
+            + self.matcher.bytes()
+            + self.mixer.bytes()
+            + self.image.as_ref().map_or(0, ImageModel::bytes)
     }
 
     /// The bytes seen so far: the decoded block, once all its bits are through.
@@ -181,17 +204,40 @@ impl BitPredictor for Predictor {
         if self.match_model {
             inputs.add(self.matcher.predict(self.partial, self.bit_count));
         }
+        if let Some(image) = &mut self.image {
+            // Scored against the lowest order's prediction.
+            let lowest_order = self
+                .contexts
+                .first_mut()
+                .map_or(2048, |context| counter::p12(*context.table.counter(context.bucket, node)));
+            image.predict(&mut inputs, (self.recent & 0xFFFF) as u32, self.partial, self.bit_count, lowest_order);
+        }
         inputs.add(256);
         drop(inputs);
         let match_state = if self.match_model { self.matcher.length_bucket() } else { 0 };
-        let p = self.mixer.mix(&[match_state * 256 + partial, c1 << 8 | partial][..self.gates]);
+        let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
+        let mut sets = [match_state * 256 + partial, 0, 0, 0];
+        let mut gates = 1;
+        if self.byte_gate {
+            sets[gates] = c1 << 8 | partial;
+            gates += 1;
+        }
+        if self.order2_gates {
+            let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
+            sets[gates] = neighbourhood.map_or(c2, |neighbourhood| 256 + neighbourhood);
+            sets[gates + 1] = c3 << 8 | c2;
+            gates += 2;
+        }
+        let p = self.mixer.mix(&sets[..gates]);
         self.prefetch_next_bit(c1, partial);
         if !self.apms {
             return p as u32;
         }
         let stretched = stretch(p);
         let refined = self.by_partial_byte.refine(stretched, partial);
-        let refined_by_order1 = self.by_order1.refine(stretched, c1 << 8 | partial);
+        let refined_by_order1 = self
+            .by_order1
+            .refine(stretched, neighbourhood.map_or(c1 << 8 | partial, |neighbourhood| (1 << 16) + neighbourhood));
         ((2 * p + refined + refined_by_order1 * 5 + 4) >> 3).clamp(1, 4095) as u32
     }
 
@@ -207,6 +253,9 @@ impl BitPredictor for Predictor {
             counter::update(&mut context.confidence[context.cell], bit, DIRECT_LIMIT);
         }
         self.matcher.update(bit);
+        if let Some(image) = &mut self.image {
+            image.update(bit);
+        }
         self.mixer.update(bit);
         if self.apms {
             self.by_partial_byte.update(bit);
@@ -244,7 +293,7 @@ impl Predictor {
         for bit in 0..2 {
             let next = partial << 1 | bit;
             let context = if next >= 256 { (next & 0xFF) << 8 | 1 } else { c1 << 8 | next };
-            if self.gates > 1 {
+            if self.byte_gate {
                 self.mixer.prefetch(1, context);
             }
             if self.apms {
@@ -268,10 +317,11 @@ impl Predictor {
     #[inline(always)]
     fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
-        if self.word_model {
+        if self.word_model || self.text {
             if byte.is_ascii_alphabetic() {
                 self.word = (self.word ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
             } else if self.word != 0 {
+                self.older_word = self.previous_word;
                 self.previous_word = self.word;
                 self.word = 0;
             }
@@ -313,6 +363,9 @@ impl Predictor {
                 hash64(tag ^ above << 16 ^ back(length + 1) << 8 ^ back(length.saturating_sub(1)) ^ (0x31 << 56));
             self.hashes[at + 2] = hash64(tag ^ above << 8 ^ back(2 * length) ^ (0x32 << 56));
             at += RECORD_CONTEXTS;
+            if let Some(image) = &mut self.image {
+                image.byte_ended(history, length);
+            }
         }
         if let Some(history) = &mut self.indirect {
             let [c1, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
@@ -323,6 +376,21 @@ impl Predictor {
             let after_pair = u64::from(history.after_pair[c2 << 8 | c1]);
             self.hashes[at] = hash64(after_byte | (c1 as u64) << 16 | (0x40 << 56));
             self.hashes[at + 1] = hash64(after_pair | (c1 as u64) << 8 | (c2 as u64) << 16 | (0x41 << 56));
+            at += INDIRECT_CONTEXTS;
+        }
+        if self.text {
+            if byte == b'\n' {
+                self.previous_line_start = self.line_start;
+                self.line_start = self.history.len();
+            }
+            let column = self.history.len() - self.line_start;
+            let above_at = self.previous_line_start + column;
+            let above = if above_at < self.line_start { u64::from(self.history[above_at]) } else { 0 };
+            let words = [self.word, self.previous_word, self.older_word].map(u64::from);
+            self.hashes[at] = hash64((words[0] | words[2] << 32) ^ u64::from(byte) << 48 ^ (0x60 << 56));
+            self.hashes[at + 1] =
+                hash64((words[0] ^ words[1].rotate_left(13) ^ words[2].rotate_left(29)) | (0x61 << 56));
+            self.hashes[at + 2] = hash64(above | (column.min(255) as u64) << 8 | u64::from(byte) << 16 | (0x62 << 56));
         }
     }
 
@@ -354,7 +422,7 @@ fn confidence_cell(counter: u32) -> usize {
 }
 
 #[inline(always)]
-fn hash64(value: u64) -> u32 {
+pub(super) fn hash64(value: u64) -> u32 {
     let mut x = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^= x >> 29;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);

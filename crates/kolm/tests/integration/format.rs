@@ -43,10 +43,18 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: level 1 changed last in the third (codec 4), levels 2-9 in the fifth
-        // (codec 6).
+        // models: level 1 changed last in the third (codec 4), levels 2-5 in the fifth
+        // (codec 6), levels 6-9 in the sixth (codec 7).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(codec, if n == 1 { "cm3" } else { "cm5" }, "level {n}");
+        assert_eq!(
+            codec,
+            match n {
+                1 => "cm3",
+                2..=5 => "cm5",
+                _ => "cm6",
+            },
+            "level {n}"
+        );
     }
 }
 
@@ -88,7 +96,8 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// Frames that kolm wrote before a level's models changed (levels 6-9 before the sparse and
 /// record contexts, level 1 before the sorted path: codec 2; levels 6-9 before the indirect
 /// contexts: codec 3; levels 2-5 before the choice of sorting: codec 2; levels 6-9 before
-/// it: codec 5) decode with the models they were written with.
+/// it: codec 5; levels 6-9 before the image and text contexts and the order-2 gates: codec
+/// 6) decode with the models they were written with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -96,6 +105,7 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm", "codec2", &[1, 2, 3, 4, 5, 6, 7, 8, 9][..]),
         ("cm2", "codec3", &[6, 7, 8, 9]),
         ("cm4", "codec5", &[6, 7, 8, 9]),
+        ("cm5", "codec6", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));

@@ -1,0 +1,238 @@
+//! Contexts of a bit's neighbours in a 1-bit image (levels 6–9, from codec 7 on).
+//!
+//! A fax or a scanned page stored one bit per pixel is rows of *R* bytes, each byte eight
+//! pixels, the leftmost in the most significant bit. The [record detector](super::record)
+//! finds *R*; this model then predicts each bit (each pixel) from the pixels around it,
+//! which the byte-wise record contexts see only in whole bytes: the pixels already coded to
+//! its left in the same row, and windows of the rows one, two and three above, centred on
+//! its column. Eight contexts combine them at different widths, from the three pixels above
+//! to seventeen in each of two rows. Their counters are read and updated at every bit; a
+//! context changes with every bit, so there is no nibble bucket to share.
+//!
+//! The narrowest context, the **neighbourhood** (five pixels above, four to the left, three
+//! two rows up: 12 bits), indexes a table of its own, small enough to stay in cache. It runs
+//! whenever a record length is known, and keeps a score: the squared errors of the order-2
+//! context's prediction less its own, decaying by 1/4096 a bit. While the score is above 0
+//! the model predicts better than the byte contexts, and then
+//!
+//! - the seven wider contexts run too (hashed into tables of up to 2^22 counters each; on
+//!   text, where the detector may find a line length, they would cost a third of the time
+//!   for nothing);
+//! - the neighbourhood picks a set of mixer weights and keys the order-1 APM, so that the
+//!   weights and the correction learn per neighbourhood.
+//!
+//! Everything is integer and decided from coded bits only, so the decoder follows exactly.
+
+use super::counter;
+use super::mixer::Inputs;
+
+/// The model's contexts, and so its inputs to the mixer.
+pub(super) const CONTEXTS: usize = 8;
+
+/// The number of neighbourhoods ([`ImageModel::neighbourhood`]).
+pub(super) const NEIGHBOURHOODS: usize = 1 << 12;
+
+/// Counters stop counting here: pixels' statistics drift from page to page.
+const COUNT_LIMIT: u32 = 30;
+
+/// The largest tables of the wider contexts: 2^22 counters each.
+const MAX_LOG_ENTRIES: u32 = 22;
+
+pub(super) struct ImageModel {
+    /// The neighbourhood's counters, indexed by it.
+    neighbours: Box<[u32; NEIGHBOURHOODS]>,
+    /// The wider contexts' counters, hashed.
+    wide: Vec<Vec<u32>>,
+    mask: usize,
+    /// Each wider context's counter for the current bit.
+    slots: [usize; CONTEXTS - 1],
+    /// The bytes above-left, above and above-right of the current byte, for the rows one,
+    /// two and three up: 24 pixels each, the leftmost in bit 23.
+    rows: [u32; 3],
+    /// Whether a record length is known: without one there are no rows.
+    active: bool,
+    /// Whether the wider contexts run for the current bit.
+    wide_run: bool,
+    /// The current bit's neighbourhood.
+    neighbourhood: usize,
+    /// The order-2 context's P(1) for the current bit, to score against.
+    reference: i32,
+    /// The order-2 context's squared errors less the neighbourhood's, decaying: above 0 when
+    /// the model predicts better.
+    score: i64,
+}
+
+impl ImageModel {
+    /// A model whose wider contexts have tables of 2^`log_entries` counters (at most 2^22).
+    pub(super) fn new(log_entries: u32) -> ImageModel {
+        let size = 1usize << log_entries.min(MAX_LOG_ENTRIES);
+        ImageModel {
+            neighbours: Box::new([counter::FRESH; NEIGHBOURHOODS]),
+            wide: (1..CONTEXTS).map(|_| super::memory::zeroed_table(size)).collect(),
+            mask: size - 1,
+            slots: [0; CONTEXTS - 1],
+            rows: [0; 3],
+            active: false,
+            wide_run: false,
+            neighbourhood: 0,
+            reference: 2048,
+            score: 0,
+        }
+    }
+
+    /// Bytes of tables of a model made with `log_entries`.
+    pub(super) fn table_bytes(log_entries: u32) -> u64 {
+        (NEIGHBOURHOODS as u64 + (CONTEXTS as u64 - 1) * (1 << log_entries.min(MAX_LOG_ENTRIES))) * 4
+    }
+
+    /// Bytes of tables.
+    #[cfg(test)]
+    pub(super) fn bytes(&self) -> usize {
+        (NEIGHBOURHOODS + self.wide.iter().map(Vec::len).sum::<usize>()) * 4
+    }
+
+    /// Takes the rows above the next byte from `history`, with `record_length` bytes a row (0
+    /// when none is known).
+    pub(super) fn byte_ended(&mut self, history: &[u8], record_length: usize) {
+        self.active = record_length >= 2;
+        if !self.active {
+            return;
+        }
+        // The byte `distance` back, 0 before the start.
+        let back = |distance: usize| history.len().checked_sub(distance).map_or(0, |at| u32::from(history[at]));
+        for (row, pixels) in self.rows.iter_mut().enumerate() {
+            let above = (row + 1) * record_length;
+            *pixels = back(above + 1) << 16 | back(above) << 8 | back(above - 1);
+        }
+    }
+
+    /// Adds the model's inputs for the next bit, after `bit_count` bits of the byte whose bits
+    /// so far are `partial` (with a leading 1), the two bytes before being `previous` (the
+    /// last in the low byte); `reference` is the order-2 context's P(1), to score against.
+    #[inline(always)]
+    pub(super) fn predict(&mut self, inputs: &mut Inputs, previous: u32, partial: u32, bit_count: u32, reference: i32) {
+        if !self.active {
+            for _ in 0..CONTEXTS {
+                inputs.add(0);
+            }
+            return;
+        }
+        let j = bit_count;
+        // The pixels to the left, the nearest in bit 0.
+        let left = u64::from((previous << j) | (partial & ((1 << j) - 1)));
+        // The pixel above the current one is bit 15 − j of a row's window: `window(row, l, r)`
+        // is the pixels from l left of it to r right of it.
+        let window = |row: usize, left_of: u32, right_of: u32| {
+            u64::from((self.rows[row] >> (15 - j - right_of)) & ((1 << (left_of + right_of + 1)) - 1))
+        };
+        self.neighbourhood = (window(0, 2, 2) | (left & 0xF) << 5 | window(1, 1, 1) << 9) as usize;
+        self.reference = reference;
+        inputs.add(counter::stretched(self.neighbours[self.neighbourhood]));
+        self.wide_run = self.score > 0;
+        if !self.wide_run {
+            for _ in 1..CONTEXTS {
+                inputs.add(0);
+            }
+            return;
+        }
+        let contexts: [u64; CONTEXTS - 1] = [
+            window(0, 5, 5) | (left & 0x7F) << 11,
+            window(0, 1, 1) | window(1, 2, 2) << 3 | (left & 0x3) << 8,
+            window(0, 8, 8) | (left & 0xFF) << 17 | window(1, 0, 0) << 25,
+            window(0, 3, 3) | window(1, 3, 3) << 7 | (left & 0x1F) << 14,
+            window(0, 0, 0) | (left & 0xFFFF) << 1,
+            window(0, 8, 8) | window(1, 8, 8) << 17,
+            window(2, 1, 1) | window(1, 1, 1) << 3 | window(0, 2, 2) << 6 | (left & 0x7) << 11,
+        ];
+        for (index, (context, table)) in contexts.iter().zip(&self.wide).enumerate() {
+            let slot = super::model::hash64(context ^ ((0x51 + index as u64) << 56)) as usize & self.mask;
+            self.slots[index] = slot;
+            inputs.add(counter::stretched(table[slot]));
+        }
+    }
+
+    /// The current bit's neighbourhood (below [`NEIGHBOURHOODS`]), while the model predicts
+    /// better than the order-2 context.
+    #[inline(always)]
+    pub(super) fn neighbourhood(&self) -> Option<usize> {
+        (self.active && self.score > 0).then_some(self.neighbourhood)
+    }
+
+    #[inline(always)]
+    pub(super) fn update(&mut self, bit: u32) {
+        if !self.active {
+            return;
+        }
+        let neighbours = &mut self.neighbours[self.neighbourhood];
+        let target = i64::from(bit) << 12;
+        let own = target - i64::from(counter::p12(*neighbours));
+        let reference = target - i64::from(self.reference);
+        self.score += (reference * reference - own * own) >> 8;
+        self.score -= self.score >> 12;
+        counter::update(neighbours, bit, COUNT_LIMIT);
+        if self.wide_run {
+            for (table, &slot) in self.wide.iter_mut().zip(&self.slots) {
+                counter::update(&mut table[slot], bit, COUNT_LIMIT);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cm::mixer::Mixer;
+
+    /// Predicts every bit of `image` (rows of `width` bytes) with the model and returns its
+    /// final score: the image's rows are known to it from the second byte on.
+    fn score_on(image: &[u8], width: usize, reference: i32) -> i64 {
+        let mut model = ImageModel::new(12);
+        let mut mixer = Mixer::new(CONTEXTS, &[1], 6);
+        for at in 0..image.len() {
+            model.byte_ended(&image[..at], width);
+            let previous = if at >= 2 { u32::from(image[at - 2]) << 8 | u32::from(image[at - 1]) } else { 0 };
+            let mut partial = 1;
+            for bit_count in 0..8 {
+                model.predict(&mut mixer.inputs(), previous, partial, bit_count, reference);
+                let bit = u32::from(image[at] >> (7 - bit_count) & 1);
+                model.update(bit);
+                partial = partial << 1 | bit;
+            }
+        }
+        model.score
+    }
+
+    #[test]
+    fn the_neighbourhood_learns_a_picture_and_not_noise() {
+        // A disc on a 256-pixel-wide page: each row's pixels follow the row above's.
+        let width = 32;
+        let mut disc = vec![0u8; width * 200];
+        for (at, byte) in disc.iter_mut().enumerate() {
+            let (y, x0) = ((at / width) as i64 - 100, (at % width * 8) as i64 - 128);
+            for bit in 0..8 {
+                let x = x0 + bit;
+                if x * x + y * y < 80 * 80 {
+                    *byte |= 0x80 >> bit;
+                }
+            }
+        }
+        // A model that always says "even odds" loses to the neighbourhood on the picture.
+        assert!(score_on(&disc, width, 2048) > 0);
+        let mut state = 7u32;
+        let noise: Vec<u8> = (0..disc.len())
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (state >> 16) as u8
+            })
+            .collect();
+        // On noise it cannot beat even odds.
+        assert!(score_on(&noise, width, 2048) <= 0);
+    }
+
+    #[test]
+    fn tables_are_counted() {
+        let model = ImageModel::new(4);
+        assert_eq!(model.bytes() as u64, ImageModel::table_bytes(4));
+        assert_eq!(ImageModel::table_bytes(40), ImageModel::table_bytes(MAX_LOG_ENTRIES));
+    }
+}
