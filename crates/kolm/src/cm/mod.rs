@@ -1,4 +1,4 @@
-//! kolm's native engine: bitwise context mixing (codecs 2–5 of the `.kolm` format).
+//! kolm's native engine: bitwise context mixing (codecs 2–7 of the `.kolm` format).
 //!
 //! # How it predicts
 //!
@@ -30,13 +30,23 @@
 //!   two bytes the last time, with those two. They carry what came next in the same context
 //!   earlier, which a long context needs many repeats to learn (spreadsheets, code, markup).
 //!
-//! These ten tables are smaller than the orders' (at most 2^20 buckets), as their contexts
-//! are few.
+//! - **text** (levels 6–9, from codec 7): the current word with the word before the previous
+//!   one (a skip), the last three words, and the character above in the previous line with
+//!   the column, which also sees the columns of tables and spreadsheets;
+//! - **1-bit image** (levels 6–9, from codec 7, [`image`]): when the record model has found
+//!   a row length, each bit is a pixel, predicted from its neighbours to the left and in the
+//!   three rows above, at the bit level rather than in whole bytes.
+//!
+//! These thirteen tables are smaller than the orders' (at most 2^20 buckets), as their
+//! contexts are few; the image contexts have tables of their own.
 //!
 //! The [mixer](mixer) weighs the models in the logistic domain ([`logistic`]) with weights
-//! chosen by the match state and the bits of the byte so far, and learns online. Its output is
-//! refined by [APMs](apm) keyed by the partial byte and by the previous byte, and the refined
-//! and unrefined probabilities are averaged (1/4 mixer, 1/8 first APM, 5/8 second).
+//! chosen by gates: the match state with the bits of the byte so far, the previous byte with
+//! them, and at levels 6–9 also the byte two back (or a 1-bit image's neighbourhood) and the
+//! two bytes before the previous one; the gates' predictions are averaged. It learns online.
+//! Its output is refined by [APMs](apm) keyed by the partial byte and by the previous byte
+//! (or the image neighbourhood), and the refined and unrefined probabilities are averaged
+//! (1/4 mixer, 1/8 first APM, 5/8 second).
 //!
 //! # The fast path
 //!
@@ -83,9 +93,10 @@ use crate::simd::Kernel;
 /// The newest revision of the level table ([`crate::Level`]'s `cm_config`): 1 is codec 2,
 /// 2 is codec 3, which adds the sparse and record contexts to levels 6–9, and 3 is codec 4,
 /// in which level 1 codes blocks of at least [`SORTED_FROM`] bytes by the fast path of
-/// [`sorted`], 4 is codec 5, which adds the indirect contexts to levels 6–9, and 5 is
-/// codec 6, in which levels 2–9 sort the large blocks that a trial finds the engine no
-/// better on.
+/// [`sorted`], 4 is codec 5, which adds the indirect contexts to levels 6–9, 5 is codec 6,
+/// in which levels 2–9 sort the large blocks that a trial finds the engine no better on, and
+/// 6 is codec 7, which adds the text and 1-bit image contexts and two mixer gates to levels
+/// 6–9.
 pub(crate) const LATEST_REVISION: u8 = 6;
 
 /// The smallest block that level 1 sorts (from codec 4 on), and that levels 2–9 consider
@@ -116,6 +127,9 @@ pub(crate) struct Config {
     /// Whether the mixer has two more gates, by the byte two back (or an image's
     /// neighbourhood) and by the two bytes before the previous one.
     pub(crate) order2_gates: bool,
+    /// Whether the mixer learns faster at the start of a block (four times, falling to
+    /// the usual rate), which small inputs gain from.
+    pub(crate) mixer_warm_up: bool,
     /// Base-2 logarithm of each hashed table's bucket count (64 bytes a bucket).
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
@@ -469,6 +483,7 @@ mod tests {
         image: true,
         text: true,
         order2_gates: true,
+        mixer_warm_up: true,
     };
 
     fn round_trip(data: &[u8]) -> Vec<u8> {

@@ -142,7 +142,7 @@ impl Predictor {
             byte_gate: config.runs(Component::ByteGate),
             order2_gates: config.runs(Component::Order2Gates),
             matcher: MatchModel::new(config.log_match),
-            mixer: Mixer::new(config.mixer_width(), &config.gate_sets(), 6),
+            mixer: Mixer::new(config.mixer_width(), &config.gate_sets(), 6, config.mixer_warm_up),
             by_partial_byte: Apm::new(256, 7),
             // The neighbourhoods of the image contexts follow the order-1 contexts.
             by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7),
