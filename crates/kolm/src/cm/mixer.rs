@@ -170,7 +170,7 @@ impl Mixer {
     pub(crate) fn update(&mut self, bit: u32) {
         if self.warm_up {
             self.updates = self.updates.saturating_add(1);
-            if self.updates % (WARM_UP_HALF_LIFE / 64) == 0 {
+            if self.updates.is_multiple_of(WARM_UP_HALF_LIFE / 64) {
                 let (half_life, updates) = (i64::from(WARM_UP_HALF_LIFE), i64::from(self.updates));
                 self.current_rate = self.rate + (i64::from(3 * self.rate) * half_life / (half_life + updates)) as i32;
             }
