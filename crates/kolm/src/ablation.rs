@@ -22,39 +22,23 @@ use crate::{Error, Level, cm, x86};
 /// The parts of the native engine that run at `level`, each of which can be switched off.
 pub fn components(level: Level) -> Vec<Component> {
     let config = level.cm_config(cm::LATEST_REVISION);
-    let mut parts: Vec<Component> = config.orders.iter().map(|&order| Component::Order(order)).collect();
-    if config.word {
-        parts.push(Component::Words);
-    }
-    if config.sparse {
-        parts.push(Component::Sparse);
-    }
-    if config.record {
-        parts.push(Component::Record);
-    }
-    if config.indirect {
-        parts.push(Component::Indirect);
-    }
-    if config.image {
-        parts.push(Component::Image);
-    }
-    if config.text {
-        parts.push(Component::Text);
-    }
-    if config.order2_gates {
-        parts.push(Component::Order2Gates);
-    }
-    if config.sorting != cm::Sorting::Never {
-        parts.push(Component::Sorting);
-    }
-    parts.extend([
+    let parts = [
+        Component::Words,
+        Component::Sparse,
+        Component::Record,
+        Component::Indirect,
+        Component::Image,
+        Component::Text,
+        Component::Order2Gates,
+        Component::Sorting,
         Component::Match,
         Component::ConfidenceMaps,
         Component::ByteGate,
         Component::Apms,
         Component::X86Filter,
-    ]);
-    parts
+    ];
+    let orders = config.orders.iter().map(|&order| Component::Order(order));
+    orders.chain(parts).filter(|&part| config.runs(part)).collect()
 }
 
 /// The size of the native engine's payload for `data` coded as one block at `level`, with

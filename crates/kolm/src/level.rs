@@ -10,8 +10,9 @@ use crate::mdc7::Stages;
 /// engine, except that level 1 sorts blocks of 512 KiB and more by the Burrows–Wheeler
 /// transform and codes them with a small model of sorted bytes, several times faster;
 /// levels 2–5 add models, and levels 6–9 add the sparse, record, indirect, text and 1-bit
-/// image contexts and two mixer gates, and use larger tables and blocks. Levels 2–9 sort a block of 512 KiB or more only where a trial on
-/// samples of it finds the engine no better (noisy data, such as a scanned image):
+/// image contexts and two mixer gates, and use larger tables and blocks. Levels 2–9 sort a
+/// block of 512 KiB or more only where a trial on samples of it finds the engine no better
+/// (noisy data, such as a scanned image):
 ///
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|

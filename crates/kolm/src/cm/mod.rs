@@ -264,11 +264,12 @@ impl Config {
             + structural as u64 * (64 << self.log_structural_buckets())
             + (4 << self.log_match)
             + mixer::Mixer::weight_bytes(self.mixer_width(), &self.gate_sets())
-            + if self.runs_image() { image::ImageModel::table_bytes(self.log_image_entries()) } else { 0 }
+            + if self.runs(Component::Image) { image::ImageModel::table_bytes(self.log_image_entries()) } else { 0 }
             + fixed
     }
 
-    /// Whether `part` runs: the level has it and it is not switched off.
+    /// Whether `part` runs: the level has it and it is not switched off (and the image
+    /// contexts also need the record model, which finds their rows).
     pub(crate) fn runs(&self, part: Component) -> bool {
         self.without != Some(part)
             && match part {
@@ -277,9 +278,10 @@ impl Config {
                 Component::Sparse => self.sparse,
                 Component::Record => self.record,
                 Component::Indirect => self.indirect,
-                Component::Image => self.image,
+                Component::Image => self.image && self.runs(Component::Record),
                 Component::Text => self.text,
                 Component::Order2Gates => self.order2_gates,
+                Component::Sorting => self.sorting != Sorting::Never,
                 _ => true,
             }
     }
@@ -297,11 +299,6 @@ impl Config {
         (contextual, structural)
     }
 
-    /// Whether the image contexts run: they need the rows the record model finds.
-    pub(crate) fn runs_image(&self) -> bool {
-        self.runs(Component::Image) && self.runs(Component::Record)
-    }
-
     /// Base-2 logarithm of the counters in each image table: four per bucket of the other
     /// tables, so that they shrink with small blocks alike.
     pub(crate) fn log_image_entries(&self) -> u32 {
@@ -314,7 +311,7 @@ impl Config {
         let (contextual, structural) = self.hashed_tables();
         2 + (contextual + structural) * (1 + usize::from(self.runs(Component::ConfidenceMaps)))
             + usize::from(self.runs(Component::Match))
-            + if self.runs_image() { image::CONTEXTS } else { 0 }
+            + if self.runs(Component::Image) { image::CONTEXTS } else { 0 }
             + 1
     }
 

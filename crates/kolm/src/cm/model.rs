@@ -115,7 +115,7 @@ impl Predictor {
         let match_model = config.runs(Component::Match);
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
-        let image = config.runs_image().then(|| ImageModel::new(config.log_image_entries()));
+        let image = config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries()));
         let (contextual, structural) = config.hashed_tables();
         let hashed = contextual + structural;
         let mut predictor = Predictor {
