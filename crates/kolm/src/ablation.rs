@@ -30,6 +30,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::Image,
         Component::Text,
         Component::Order2Gates,
+        Component::ByteHistories,
         Component::Sorting,
         Component::Match,
         Component::ConfidenceMaps,

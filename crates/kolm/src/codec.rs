@@ -14,6 +14,8 @@
 //! | 4 | level table revision 3: level 1 sorts blocks of at least 512 KiB by the Burrows–Wheeler transform and codes them with a small model of sorted bytes ([`crate::cm`]'s fast path); written only for level 1 |
 //! | 5 | level table revision 4: levels 6–9 add two indirect contexts (the bytes that last followed the current order-1 and order-2 contexts); written only for levels 6–9 |
 //! | 6 | level table revision 5: levels 2–9 sort a block of at least 512 KiB where a trial finds the engine no better on it, a first payload byte recording the choice; written for levels 2–9 |
+//! | 7 | level table revision 6: levels 6–9 add the text and 1-bit image contexts, two mixer gates and the mixer's warm-up; written only for levels 6–9 |
+//! | 8 | level table revision 7: levels 6–9 add byte histories to the orders' and words' contexts, let the counters of the orders, words and text contexts settle, and silence the byte contexts while a 1-bit image's pixels predict better; written only for levels 6–9 |
 
 use crate::Error;
 use crate::cm;
@@ -55,7 +57,8 @@ impl Codec {
             Codec::ContextMixing { revision: 3 } => "cm3",
             Codec::ContextMixing { revision: 4 } => "cm4",
             Codec::ContextMixing { revision: 5 } => "cm5",
-            Codec::ContextMixing { .. } => "cm6",
+            Codec::ContextMixing { revision: 6 } => "cm6",
+            Codec::ContextMixing { .. } => "cm7",
         }
     }
 }

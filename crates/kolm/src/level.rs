@@ -62,7 +62,8 @@ impl Level {
     /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6),
     /// 3 for codec 4 (level 1 sorts blocks of at least 512 KiB), 4 for codec 5 (indirect
     /// contexts from level 6), 5 for codec 6 (levels 2–9 sort the large blocks a trial
-    /// picks), 6 for codec 7 (text and 1-bit image contexts and two more gates from level 6).
+    /// picks), 6 for codec 7 (text and 1-bit image contexts and two more gates from level 6),
+    /// 7 for codec 8 (byte histories, steady counters and muting by images from level 6).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -77,6 +78,9 @@ impl Level {
             text: revision >= 6 && self.0 >= 6,
             order2_gates: revision >= 6 && self.0 >= 6,
             mixer_warm_up: revision >= 6 && self.0 >= 6,
+            byte_histories: revision >= 7 && self.0 >= 6,
+            steady_contexts: revision >= 7 && self.0 >= 6,
+            image_mutes: revision >= 7 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

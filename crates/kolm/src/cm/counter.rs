@@ -2,16 +2,20 @@
 //!
 //! A counter is a `u32`: the top 22 bits are P(next bit = 1) − 1/2 (as a two's-complement
 //! offset, so that an all-zero counter is a fresh one and tables start as untouched zeroed
-//! memory), the low 10 bits how many times it has been updated, n. An update moves the probability toward the bit by 1/(n + 1.5), so a
-//! young counter learns from its first few bits as fast as a frequency count would, and an old
-//! one settles; n stops at a limit, which keeps the counter able to follow a change.
+//! memory), the low 10 bits how many times it has been updated, n. An update moves the
+//! probability toward the bit by 1/(n + 1.5), so a young counter learns from its first few
+//! bits as fast as a frequency count would, and an old one settles; n stops at a limit,
+//! which keeps the counter able to follow a change.
 //!
-//! [`ContextTable`] stores counters for hashed contexts in 64-byte buckets, one cache line:
-//! a 32-bit check and the 15 counters of a nibble's binary tree (1 + 2 + 4 + 8 nodes). A model
-//! looks its bucket up twice per byte, at each nibble, and then reads and updates counters
-//! within it, so one byte costs about two cache misses per model. A lookup probes three
-//! neighbouring buckets for the check; if none matches, the least used of them (by the count of
-//! its first counter, the number of times the context was seen) is cleared and taken.
+//! [`ContextTable`] stores counters for hashed contexts in 64-byte buckets, one cache line: a
+//! check (32 bits, or 16 and a [byte history](super::history) from codec 8 on) and the 15
+//! counters of a nibble's binary tree (1 + 2 + 4 + 8 nodes). A model looks its bucket up
+//! twice per byte, at each nibble, and then reads and updates counters within it, so one
+//! byte costs about two cache misses per model. A lookup probes three neighbouring buckets
+//! for the check; if none matches, the least used of them (by the count of its first
+//! counter, the number of times the context was seen) is cleared and taken.
+
+use super::history::MAX_RUN;
 
 /// A fresh counter: P = 1/2, never updated.
 pub(crate) const FRESH: u32 = 0;
@@ -67,14 +71,45 @@ pub(crate) fn update(counter: &mut u32, bit: u32, limit: u32) {
 pub(crate) struct ContextTable {
     buckets: Vec<[u32; 16]>,
     mask: usize,
+    /// The bits of slot 0 that hold the check: all, or the low 16 where the high 16 hold a
+    /// byte history. The home bucket is chosen by the hash's high bits, so for tables of
+    /// 2^16 buckets and more the high half of a 32-bit check told nothing more.
+    check_mask: u32,
 }
 
 impl ContextTable {
-    /// A table of 2^`log_buckets` buckets (64 bytes each).
-    pub(crate) fn new(log_buckets: u32) -> ContextTable {
+    /// A table of 2^`log_buckets` buckets (64 bytes each), with `byte_histories` in the
+    /// high half of each check word (a 16-bit check remains).
+    pub(crate) fn new(log_buckets: u32, byte_histories: bool) -> ContextTable {
         let size = 1usize << log_buckets;
         // All zeros: empty checks and fresh counters, and pages the system hands out lazily.
-        ContextTable { buckets: super::memory::zeroed_table(size), mask: size - 1 }
+        ContextTable {
+            buckets: super::memory::zeroed_table(size),
+            mask: size - 1,
+            check_mask: if byte_histories { 0xFFFF } else { u32::MAX },
+        }
+    }
+
+    /// The byte history kept in `bucket`'s check word, where the table keeps them: the byte
+    /// that last followed the context and its run (0: none yet).
+    #[inline(always)]
+    pub(crate) fn byte_history(&self, bucket: usize) -> (u32, u32) {
+        let word = self.buckets[bucket][0];
+        ((word >> 16) & 0xFF, word >> 24)
+    }
+
+    /// Records that `byte` followed the context of `hash` whose first nibble's bucket is
+    /// `bucket`, unless another context has taken that bucket meanwhile.
+    #[inline(always)]
+    pub(crate) fn record_byte(&mut self, bucket: usize, hash: u32, byte: u32) {
+        let check = (hash | 1) & self.check_mask;
+        let word = &mut self.buckets[bucket][0];
+        if *word & self.check_mask != check {
+            return;
+        }
+        let (last, run) = ((*word >> 16) & 0xFF, *word >> 24);
+        let run = if run > 0 && last == byte { (run + 1).min(MAX_RUN) } else { 1 };
+        *word = check | byte << 16 | run << 24;
     }
 
     /// The bucket for the context with hash `hash`, claimed for it if need be. Slot 0 is the
@@ -82,14 +117,14 @@ impl ContextTable {
     /// with a leading 1.
     #[inline(always)]
     pub(crate) fn bucket(&mut self, hash: u32) -> usize {
-        let check = hash | 1; // never 0, the check of an unused bucket
+        let check = (hash | 1) & self.check_mask; // never 0, the check of an unused bucket
         let home = self.home(hash);
         let mut victim = home;
         let mut least = u32::MAX;
         for probe in 0..3 {
             let index = home ^ probe;
             let bucket = &self.buckets[index];
-            if bucket[0] == check {
+            if bucket[0] & self.check_mask == check {
                 return index;
             }
             // An unused bucket goes first, then the one whose context was seen least.
@@ -173,7 +208,7 @@ mod tests {
 
     #[test]
     fn buckets_are_found_again_and_replaced_when_little_used() {
-        let mut table = ContextTable::new(4);
+        let mut table = ContextTable::new(4, false);
         let a = table.bucket(0xDEAD_BEEF);
         update(table.counter(a, 1), 1, 1023);
         update(table.counter(a, 1), 1, 1023);

@@ -7,6 +7,7 @@
 use super::apm::Apm;
 use super::coder::BitPredictor;
 use super::counter::{self, ContextTable, FRESH};
+use super::history::{self, Expectation, HistoryMaps, Votes};
 use super::image::{self, ImageModel};
 use super::logistic::stretch;
 use super::matcher::MatchModel;
@@ -18,6 +19,9 @@ use super::{Component, Config};
 const DIRECT_LIMIT: u32 = 1023;
 /// Counters of hashed contexts stop counting here, so they keep adapting.
 const HASHED_LIMIT: u32 = 20;
+/// …and those of the orders, words and text contexts here where the level has steady
+/// contexts ([`Config::steady_contexts`]).
+const STEADY_LIMIT: u32 = 255;
 
 /// The sparse contexts: masks over the last eight bytes (the most recent in the low byte)
 /// that skip the nearest. Binary structures (machine code, tables of 16- and 32-bit numbers)
@@ -36,12 +40,50 @@ pub(super) const INDIRECT_CONTEXTS: usize = 2;
 /// the last three words, and the character above in the previous line with the column.
 pub(super) const TEXT_CONTEXTS: usize = 3;
 
+/// What a hashed context is made of, which decides how it learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContextKind {
+    Order,
+    Word,
+    Sparse,
+    Record,
+    Indirect,
+    Text,
+}
+
+impl ContextKind {
+    /// The kinds of `config`'s hashed contexts, in the order of their hashes.
+    fn all(config: &Config, orders: usize) -> Vec<ContextKind> {
+        let runs = |part| config.runs(part);
+        let mut kinds = vec![ContextKind::Order; orders];
+        for (part, kind, count) in [
+            (Component::Words, ContextKind::Word, 2),
+            (Component::Sparse, ContextKind::Sparse, SPARSE_MASKS.len()),
+            (Component::Record, ContextKind::Record, RECORD_CONTEXTS),
+            (Component::Indirect, ContextKind::Indirect, INDIRECT_CONTEXTS),
+            (Component::Text, ContextKind::Text, TEXT_CONTEXTS),
+        ] {
+            if runs(part) {
+                kinds.extend(std::iter::repeat_n(kind, count));
+            }
+        }
+        kinds
+    }
+
+    /// Whether the context's table has the larger size of the orders'.
+    fn contextual(self) -> bool {
+        matches!(self, ContextKind::Order | ContextKind::Word)
+    }
+}
+
 pub(crate) struct Predictor {
     order0: Vec<u32>,
     order1: Vec<u32>,
-    /// One per hashed context: the orders, the word contexts, then the sparse, record and
-    /// indirect ones.
+    /// One per hashed context: the orders, the word contexts, then the sparse, record,
+    /// indirect and text ones.
     contexts: Vec<HashedContext>,
+    /// What the contexts' byte histories expect, when they keep them.
+    history_maps: Option<HistoryMaps>,
     /// Each context's hash for the current byte.
     hashes: Vec<u32>,
     orders: Vec<u8>,
@@ -85,6 +127,14 @@ pub(crate) struct Predictor {
 /// from one seen two hundred times.
 struct HashedContext {
     table: ContextTable,
+    /// Where its counters stop counting.
+    limit: u32,
+    /// Whether it is heard while a 1-bit image's pixels predict better (the lowest order,
+    /// which the image model is scored against, and the record contexts).
+    heard_in_images: bool,
+    /// Its byte history for the current byte and the bucket that keeps it, when it keeps
+    /// one.
+    history: Option<(Expectation, usize)>,
     /// The current nibble's bucket.
     bucket: usize,
     confidence: Box<[u32; CONFIDENCE_CELLS]>,
@@ -116,24 +166,34 @@ impl Predictor {
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
         let image = config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries()));
+        let kinds = ContextKind::all(config, orders.len());
         let (contextual, structural) = config.hashed_tables();
-        let hashed = contextual + structural;
+        debug_assert_eq!(kinds.len(), contextual + structural);
+        let histories = config.runs(Component::ByteHistories);
+        assert!(!histories || contextual <= history::MAX_CONTEXTS);
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
-            contexts: (0..hashed)
-                .map(|index| HashedContext {
-                    table: ContextTable::new(if index < contextual {
-                        config.log_buckets
+            contexts: (kinds.iter().enumerate())
+                .map(|(index, &kind)| HashedContext {
+                    table: ContextTable::new(
+                        if kind.contextual() { config.log_buckets } else { config.log_structural_buckets() },
+                        histories && kind.contextual(),
+                    ),
+                    limit: if config.steady_contexts && (kind.contextual() || kind == ContextKind::Text) {
+                        STEADY_LIMIT
                     } else {
-                        config.log_structural_buckets()
-                    }),
+                        HASHED_LIMIT
+                    },
+                    heard_in_images: !config.image_mutes || index == 0 || kind == ContextKind::Record,
+                    history: (histories && kind.contextual()).then_some((Expectation::default(), 0)),
                     bucket: 0,
                     confidence: Box::new([FRESH; CONFIDENCE_CELLS]),
                     cell: 0,
                 })
                 .collect(),
-            hashes: vec![0; hashed],
+            hashes: vec![0; kinds.len()],
+            history_maps: histories.then(HistoryMaps::new),
             orders,
             word_model,
             match_model,
@@ -193,13 +253,24 @@ impl BitPredictor for Predictor {
         let mut inputs = self.mixer.inputs();
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
-        for context in &mut self.contexts {
+        let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
+        let mut votes = Votes::default();
+        for (slot, context) in self.contexts.iter_mut().enumerate() {
             let counter = *context.table.counter(context.bucket, node);
             context.cell = confidence_cell(counter);
-            inputs.add(counter::stretched(counter));
+            let heard = context.heard_in_images || !image_leads;
+            inputs.add(if heard { counter::stretched(counter) } else { 0 });
             if self.confidence {
-                inputs.add(counter::stretched(context.confidence[context.cell]));
+                inputs.add(if heard { counter::stretched(context.confidence[context.cell]) } else { 0 });
             }
+            if let Some((expectation, _)) = context.history
+                && heard
+            {
+                votes.add(slot, expectation, self.partial, self.bit_count);
+            }
+        }
+        if let Some(maps) = &mut self.history_maps {
+            maps.predict(&mut inputs, &votes, self.bit_count);
         }
         if self.match_model {
             inputs.add(self.matcher.predict(self.partial, self.bit_count));
@@ -249,8 +320,11 @@ impl BitPredictor for Predictor {
         counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
         let node = self.node();
         for context in &mut self.contexts {
-            counter::update(context.table.counter(context.bucket, node), bit, HASHED_LIMIT);
+            counter::update(context.table.counter(context.bucket, node), bit, context.limit);
             counter::update(&mut context.confidence[context.cell], bit, DIRECT_LIMIT);
+        }
+        if let Some(maps) = &mut self.history_maps {
+            maps.update(bit);
         }
         self.matcher.update(bit);
         if let Some(image) = &mut self.image {
@@ -273,6 +347,11 @@ impl BitPredictor for Predictor {
             self.recent = (self.recent << 8) | u64::from(byte);
             self.partial = 1;
             self.bit_count = 0;
+            for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
+                if let Some((_, bucket)) = context.history {
+                    context.table.record_byte(bucket, hash, u32::from(byte));
+                }
+            }
             // Every table look-up of the new byte is started before any is waited for.
             self.matcher.byte_ended(&self.history);
             self.hash_contexts();
@@ -406,6 +485,12 @@ impl Predictor {
     fn claim_buckets(&mut self) {
         for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
             context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
+            if let Some(history) = &mut context.history
+                && self.bit_count == 0
+            {
+                let (last, run) = context.table.byte_history(context.bucket);
+                *history = (Expectation::new(last, run), context.bucket);
+            }
         }
     }
 }
