@@ -84,6 +84,8 @@ pub(crate) struct Predictor {
     contexts: Vec<HashedContext>,
     /// What the contexts' byte histories expect, when they keep them.
     history_maps: Option<HistoryMaps>,
+    /// How many contexts, from the first, keep byte histories: the orders and words.
+    history_contexts: usize,
     /// Each context's hash for the current byte.
     hashes: Vec<u32>,
     orders: Vec<u8>,
@@ -132,9 +134,10 @@ struct HashedContext {
     /// Whether it is heard while a 1-bit image's pixels predict better (the lowest order,
     /// which the image model is scored against, and the record contexts).
     heard_in_images: bool,
-    /// Its byte history for the current byte and the bucket that keeps it, when it keeps
-    /// one.
-    history: Option<(Expectation, usize)>,
+    /// What its byte history expects of the current byte, and the bucket that keeps the
+    /// history (the first nibble's), where it keeps one.
+    expectation: Expectation,
+    first_bucket: usize,
     /// The current nibble's bucket.
     bucket: usize,
     confidence: Box<[u32; CONFIDENCE_CELLS]>,
@@ -186,7 +189,8 @@ impl Predictor {
                         HASHED_LIMIT
                     },
                     heard_in_images: !config.image_mutes || index == 0 || kind == ContextKind::Record,
-                    history: (histories && kind.contextual()).then_some((Expectation::default(), 0)),
+                    expectation: Expectation::default(),
+                    first_bucket: 0,
                     bucket: 0,
                     confidence: Box::new([FRESH; CONFIDENCE_CELLS]),
                     cell: 0,
@@ -194,6 +198,7 @@ impl Predictor {
                 .collect(),
             hashes: vec![0; kinds.len()],
             history_maps: histories.then(HistoryMaps::new),
+            history_contexts: if histories { contextual } else { 0 },
             orders,
             word_model,
             match_model,
@@ -254,22 +259,24 @@ impl BitPredictor for Predictor {
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
         let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
-        let mut votes = Votes::default();
-        for (slot, context) in self.contexts.iter_mut().enumerate() {
+        for context in &mut self.contexts {
             let counter = *context.table.counter(context.bucket, node);
             context.cell = confidence_cell(counter);
-            let heard = context.heard_in_images || !image_leads;
-            inputs.add(if heard { counter::stretched(counter) } else { 0 });
+            // A silenced context's inputs are multiplied by 0, without a branch.
+            let heard = i32::from(context.heard_in_images || !image_leads);
+            inputs.add(heard * counter::stretched(counter));
             if self.confidence {
-                inputs.add(if heard { counter::stretched(context.confidence[context.cell]) } else { 0 });
-            }
-            if let Some((expectation, _)) = context.history
-                && heard
-            {
-                votes.add(slot, expectation, self.partial, self.bit_count);
+                inputs.add(heard * counter::stretched(context.confidence[context.cell]));
             }
         }
         if let Some(maps) = &mut self.history_maps {
+            let mut votes = Votes::default();
+            // The contexts with byte histories come first.
+            for (slot, context) in self.contexts[..self.history_contexts].iter().enumerate() {
+                if context.heard_in_images || !image_leads {
+                    votes.add(slot, context.expectation, self.partial, self.bit_count);
+                }
+            }
             maps.predict(&mut inputs, &votes, self.bit_count);
         }
         if self.match_model {
@@ -347,10 +354,8 @@ impl BitPredictor for Predictor {
             self.recent = (self.recent << 8) | u64::from(byte);
             self.partial = 1;
             self.bit_count = 0;
-            for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
-                if let Some((_, bucket)) = context.history {
-                    context.table.record_byte(bucket, hash, u32::from(byte));
-                }
+            for (context, &hash) in self.contexts[..self.history_contexts].iter_mut().zip(&self.hashes) {
+                context.table.record_byte(context.first_bucket, hash, u32::from(byte));
             }
             // Every table look-up of the new byte is started before any is waited for.
             self.matcher.byte_ended(&self.history);
@@ -485,11 +490,11 @@ impl Predictor {
     fn claim_buckets(&mut self) {
         for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
             context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
-            if let Some(history) = &mut context.history
-                && self.bit_count == 0
-            {
+        }
+        if self.bit_count == 0 {
+            for context in &mut self.contexts[..self.history_contexts] {
                 let (last, run) = context.table.byte_history(context.bucket);
-                *history = (Expectation::new(last, run), context.bucket);
+                (context.expectation, context.first_bucket) = (Expectation::new(last, run), context.bucket);
             }
         }
     }
