@@ -26,7 +26,7 @@ complete.
 kolm predicts each byte bit by bit, mixing order-0 to order-8 context models, a
 word model and a match model, and codes it with an arithmetic coder. It compresses
 text and structured data far better than general-purpose tools, at about
-0.5-0.9 MB/s per thread at levels 2-5 and 0.15-0.2 MB/s at levels 6-9 (on a
+0.5-0.9 MB/s per thread at levels 2-5 and 0.14-0.16 MB/s at levels 6-9 (on a
 2.6 GHz server core); level 1 sorts large blocks first (Burrows-Wheeler) and
 runs at about 4 MB/s. -T0 codes blocks on every core, with output identical to
 -T1. A progress bar shows on a terminal.
