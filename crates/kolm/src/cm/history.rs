@@ -35,79 +35,81 @@ const NONE: usize = usize::MAX;
 /// Where the vote's cells start, after the speaking contexts'.
 const VOTES: usize = MAX_CONTEXTS * 256;
 
-/// A context's byte history for the current byte: the byte it expects, with a leading 1 (0
-/// for none), and that byte's run.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Expectation {
-    expected: u32,
-    run: u32,
-}
-
-impl Expectation {
-    /// From a bucket's stored history (`run` 0 for none).
-    pub(super) fn new(last: u32, run: u32) -> Expectation {
-        Expectation { expected: if run > 0 { 0x100 | last } else { 0 }, run }
-    }
-
-    /// The bit expected after `bit_count` bits `partial` (with a leading 1), if they agree with
-    /// the expected byte so far.
-    #[inline(always)]
-    fn bit(self, partial: u32, bit_count: u32) -> Option<usize> {
-        (self.expected != 0 && self.expected >> (8 - bit_count) == partial)
-            .then_some(((self.expected >> (7 - bit_count)) & 1) as usize)
-    }
-}
-
-/// The contexts' expectations for one bit, gathered as they are read.
-#[derive(Default)]
-pub(super) struct Votes {
-    /// How many contexts expect a 0, and a 1.
-    count: [usize; 2],
-    /// The speaking context's cell, and its run (0 while none expects anything).
-    speaker: usize,
-    run: u32,
-}
-
-impl Votes {
-    /// Counts the expectation of context `slot` (below [`MAX_CONTEXTS`]).
-    #[inline(always)]
-    pub(super) fn add(&mut self, slot: usize, expectation: Expectation, partial: u32, bit_count: u32) {
-        if let Some(bit) = expectation.bit(partial, bit_count) {
-            self.count[bit] += 1;
-            if expectation.run >= self.run {
-                self.run = expectation.run;
-                self.speaker = slot * 256 + (expectation.run.min(7) as usize) * 16 + (bit_count as usize) * 2 + bit;
-            }
-        }
-    }
-}
-
-/// The two learned maps from votes to probabilities.
+/// The two learned maps from the contexts' expectations to probabilities, and what each
+/// context expects of the current byte.
 pub(super) struct HistoryMaps {
     maps: Box<[u32]>,
     /// The cells used for the current bit, [`NONE`] where no context expects anything.
     cells: [usize; 2],
+    /// Per context: the byte it expects, with a leading 1, and that byte's run.
+    expected: [u32; MAX_CONTEXTS],
+    runs: [u32; MAX_CONTEXTS],
+    /// The contexts whose expected byte still agrees with the bits so far (bit *i* for
+    /// context *i*), and of those, the ones that expect a 1 next.
+    agreeing: u32,
+    expects_one: u32,
 }
 
 impl HistoryMaps {
     pub(super) fn new() -> HistoryMaps {
-        HistoryMaps { maps: vec![FRESH; VOTES + 64 * 8].into_boxed_slice(), cells: [NONE; 2] }
+        HistoryMaps {
+            maps: vec![FRESH; VOTES + 64 * 8].into_boxed_slice(),
+            cells: [NONE; 2],
+            expected: [0; MAX_CONTEXTS],
+            runs: [0; MAX_CONTEXTS],
+            agreeing: 0,
+            expects_one: 0,
+        }
     }
 
-    /// The mixer's two inputs from `votes` after `bit_count` bits: 0 where no context expects.
+    /// At the start of a byte: context `slot` (below [`MAX_CONTEXTS`]) last saw `last`
+    /// follow it, `run` times in a row (0: never).
     #[inline(always)]
-    pub(super) fn predict(&mut self, inputs: &mut Inputs, votes: &Votes, bit_count: u32) {
+    pub(super) fn start_byte(&mut self, slot: usize, last: u32, run: u32) {
+        self.expected[slot] = 0x100 | last;
+        self.runs[slot] = run;
+        self.agreeing = self.agreeing & !(1 << slot) | u32::from(run > 0) << slot;
+    }
+
+    /// The mixer's two inputs after `bit_count` bits, from the votes of the agreeing contexts
+    /// in `heard` (a mask like `agreeing`): 0 where none expects anything.
+    ///
+    /// The context with the longest run (the later one on a tie) speaks: its cell is its
+    /// slot, its run (0–7), whether another context expects the other bit, the bit's position
+    /// and the expected bit. The vote's cell is how many contexts expect a 0 and a 1 (up to
+    /// 7 each) and the bit's position.
+    #[inline(always)]
+    pub(super) fn predict(&mut self, inputs: &mut Inputs, heard: u32, bit_count: u32) {
+        let (mut expecting, mut ones, mut speaker, mut longest) = (0, 0, 0, 0);
+        self.expects_one = 0;
+        let mut agreeing = self.agreeing;
+        while agreeing != 0 {
+            let slot = agreeing.trailing_zeros() as usize;
+            agreeing &= agreeing - 1;
+            let bit = (self.expected[slot] >> (7 - bit_count)) & 1;
+            self.expects_one |= bit << slot;
+            if heard >> slot & 1 == 1 {
+                expecting += 1;
+                ones += bit as usize;
+                let run = self.runs[slot];
+                if run >= longest {
+                    longest = run;
+                    speaker = slot * 256 + (run.min(7) as usize) * 16 + (bit_count as usize) * 2 + bit as usize;
+                }
+            }
+        }
         self.cells = [NONE; 2];
-        if votes.run > 0 {
-            let [zeros, ones] = votes.count.map(|count| count.min(7));
+        if expecting > 0 {
+            let (zeros, ones) = ((expecting - ones).min(7), ones.min(7));
             let disputed = if zeros > 0 && ones > 0 { 8 * 16 } else { 0 };
-            self.cells = [votes.speaker ^ disputed, VOTES + (zeros * 8 + ones) * 8 + bit_count as usize];
+            self.cells = [speaker ^ disputed, VOTES + (zeros * 8 + ones) * 8 + bit_count as usize];
         }
         for cell in self.cells {
             inputs.add(if cell == NONE { 0 } else { counter::stretched(self.maps[cell]) });
         }
     }
 
+    /// Learns `bit`; the contexts that expected the other bit stop agreeing for this byte.
     #[inline(always)]
     pub(super) fn update(&mut self, bit: u32) {
         for cell in self.cells {
@@ -115,42 +117,49 @@ impl HistoryMaps {
                 counter::update(&mut self.maps[cell], bit, LIMIT);
             }
         }
+        self.agreeing &= if bit == 1 { self.expects_one } else { !self.expects_one };
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cm::mixer::Mixer;
 
     #[test]
     fn an_expectation_holds_while_the_bits_agree() {
-        let expectation = Expectation::new(b'e' as u32, 3);
-        // 'e' = 0110_0101.
-        assert_eq!(expectation.bit(1, 0), Some(0));
-        assert_eq!(expectation.bit(0b10, 1), Some(1));
-        assert_eq!(expectation.bit(0b1011, 3), Some(0));
-        assert_eq!(expectation.bit(0b11, 1), None, "the first bit disagreed");
-        assert_eq!(Expectation::new(b'e' as u32, 0).bit(1, 0), None, "no history");
-        assert_eq!(Expectation::default().bit(1, 0), None);
+        let mut maps = HistoryMaps::new();
+        let mut mixer = Mixer::new(2, &[1], 6, false);
+        maps.start_byte(0, u32::from(b'e'), 3); // 0110_0101
+        maps.start_byte(1, 0xFF, 0); // never seen: no expectation
+        maps.predict(&mut mixer.inputs(), u32::MAX, 0);
+        assert_eq!((maps.agreeing, maps.expects_one), (0b01, 0));
+        maps.update(0);
+        maps.predict(&mut mixer.inputs(), u32::MAX, 1);
+        assert_eq!(maps.expects_one, 0b01, "'e' goes on with a 1");
+        maps.update(0);
+        assert_eq!(maps.agreeing, 0, "a 0 where 'e' has a 1");
+        maps.predict(&mut mixer.inputs(), u32::MAX, 2);
+        assert_eq!(maps.cells, [NONE; 2]);
     }
 
     #[test]
     fn the_longest_run_speaks_and_disputes_are_seen() {
-        let mut votes = Votes::default();
-        votes.add(0, Expectation::new(0x00, 5), 1, 0);
-        votes.add(1, Expectation::new(0xFF, 2), 1, 0);
-        assert_eq!(votes.count, [1, 1]);
-        assert_eq!(votes.run, 5);
-        assert_eq!(votes.speaker, 5 * 16);
         let mut maps = HistoryMaps::new();
-        let mut mixer = super::super::mixer::Mixer::new(2, &[1], 6, false);
-        maps.predict(&mut mixer.inputs(), &votes, 0);
-        assert_eq!(maps.cells[0], (5 * 16) ^ (8 * 16), "disputed");
+        let mut mixer = Mixer::new(2, &[1], 6, false);
+        maps.start_byte(0, 0x00, 5);
+        maps.start_byte(1, 0xFF, 2);
+        maps.predict(&mut mixer.inputs(), u32::MAX, 0);
+        assert_eq!(maps.cells, [(5 * 16) ^ (8 * 16), VOTES + 9 * 8], "context 0 speaks, disputed");
+        // A context that is not heard does not vote.
+        maps.predict(&mut mixer.inputs(), 0b01, 0);
+        assert_eq!(maps.cells, [5 * 16, VOTES + 8 * 8]);
         // A map learns: after many 0s where the speaker expects 0, it says 0.
         for _ in 0..100 {
-            maps.predict(&mut mixer.inputs(), &votes, 0);
+            maps.start_byte(0, 0x00, 5);
+            maps.predict(&mut mixer.inputs(), 0b01, 0);
             maps.update(0);
         }
-        assert!(counter::p12(maps.maps[maps.cells[0]]) < 200);
+        assert!(counter::p12(maps.maps[5 * 16]) < 200);
     }
 }

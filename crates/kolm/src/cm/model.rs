@@ -7,7 +7,7 @@
 use super::apm::Apm;
 use super::coder::BitPredictor;
 use super::counter::{self, ContextTable, FRESH};
-use super::history::{self, Expectation, HistoryMaps, Votes};
+use super::history::{self, HistoryMaps};
 use super::image::{self, ImageModel};
 use super::logistic::stretch;
 use super::matcher::MatchModel;
@@ -86,6 +86,8 @@ pub(crate) struct Predictor {
     history_maps: Option<HistoryMaps>,
     /// How many contexts, from the first, keep byte histories: the orders and words.
     history_contexts: usize,
+    /// Which of those are heard while a 1-bit image leads (bit *i* for context *i*).
+    heard_in_images: u32,
     /// Each context's hash for the current byte.
     hashes: Vec<u32>,
     orders: Vec<u8>,
@@ -134,9 +136,7 @@ struct HashedContext {
     /// Whether it is heard while a 1-bit image's pixels predict better (the lowest order,
     /// which the image model is scored against, and the record contexts).
     heard_in_images: bool,
-    /// What its byte history expects of the current byte, and the bucket that keeps the
-    /// history (the first nibble's), where it keeps one.
-    expectation: Expectation,
+    /// The bucket that keeps its byte history (the first nibble's), where it keeps one.
     first_bucket: usize,
     /// The current nibble's bucket.
     bucket: usize,
@@ -189,7 +189,6 @@ impl Predictor {
                         HASHED_LIMIT
                     },
                     heard_in_images: !config.image_mutes || index == 0 || kind == ContextKind::Record,
-                    expectation: Expectation::default(),
                     first_bucket: 0,
                     bucket: 0,
                     confidence: Box::new([FRESH; CONFIDENCE_CELLS]),
@@ -199,6 +198,7 @@ impl Predictor {
             hashes: vec![0; kinds.len()],
             history_maps: histories.then(HistoryMaps::new),
             history_contexts: if histories { contextual } else { 0 },
+            heard_in_images: 0,
             orders,
             word_model,
             match_model,
@@ -226,6 +226,8 @@ impl Predictor {
             indirect,
             image,
         };
+        predictor.heard_in_images = (predictor.contexts[..predictor.history_contexts].iter().enumerate())
+            .fold(0, |mask, (slot, context)| mask | u32::from(context.heard_in_images) << slot);
         predictor.hash_contexts();
         predictor.claim_buckets();
         predictor
@@ -270,14 +272,7 @@ impl BitPredictor for Predictor {
             }
         }
         if let Some(maps) = &mut self.history_maps {
-            let mut votes = Votes::default();
-            // The contexts with byte histories come first.
-            for (slot, context) in self.contexts[..self.history_contexts].iter().enumerate() {
-                if context.heard_in_images || !image_leads {
-                    votes.add(slot, context.expectation, self.partial, self.bit_count);
-                }
-            }
-            maps.predict(&mut inputs, &votes, self.bit_count);
+            maps.predict(&mut inputs, if image_leads { self.heard_in_images } else { u32::MAX }, self.bit_count);
         }
         if self.match_model {
             inputs.add(self.matcher.predict(self.partial, self.bit_count));
@@ -491,10 +486,13 @@ impl Predictor {
         for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
             context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
         }
-        if self.bit_count == 0 {
-            for context in &mut self.contexts[..self.history_contexts] {
+        if self.bit_count == 0
+            && let Some(maps) = &mut self.history_maps
+        {
+            for (slot, context) in self.contexts[..self.history_contexts].iter_mut().enumerate() {
                 let (last, run) = context.table.byte_history(context.bucket);
-                (context.expectation, context.first_bucket) = (Expectation::new(last, run), context.bucket);
+                maps.start_byte(slot, last, run);
+                context.first_bucket = context.bucket;
             }
         }
     }
