@@ -103,13 +103,12 @@ impl ContextTable {
     #[inline(always)]
     pub(crate) fn record_byte(&mut self, bucket: usize, hash: u32, byte: u32) {
         let check = (hash | 1) & self.check_mask;
-        let word = &mut self.buckets[bucket][0];
-        if *word & self.check_mask != check {
+        if self.buckets[bucket][0] & self.check_mask != check {
             return;
         }
-        let (last, run) = ((*word >> 16) & 0xFF, *word >> 24);
+        let (last, run) = self.byte_history(bucket);
         let run = if run > 0 && last == byte { (run + 1).min(MAX_RUN) } else { 1 };
-        *word = check | byte << 16 | run << 24;
+        self.buckets[bucket][0] = check | byte << 16 | run << 24;
     }
 
     /// The bucket for the context with hash `hash`, claimed for it if need be. Slot 0 is the

@@ -312,17 +312,13 @@ impl Config {
             }
     }
 
-    /// The hashed tables that run: those of the orders and word contexts (sized by
-    /// `log_buckets`), then those of the sparse, record and indirect contexts (sized by
+    /// How many hashed tables run: those of the orders and word contexts (sized by
+    /// `log_buckets`), then those of the sparse, record, indirect and text contexts (sized by
     /// [`Config::log_structural_buckets`]).
     pub(crate) fn hashed_tables(&self) -> (usize, usize) {
-        let orders = self.orders.iter().filter(|&&order| self.runs(Component::Order(order))).count();
-        let contextual = orders + if self.runs(Component::Words) { 2 } else { 0 };
-        let structural = if self.runs(Component::Sparse) { model::SPARSE_MASKS.len() } else { 0 }
-            + if self.runs(Component::Record) { model::RECORD_CONTEXTS } else { 0 }
-            + if self.runs(Component::Indirect) { model::INDIRECT_CONTEXTS } else { 0 }
-            + if self.runs(Component::Text) { model::TEXT_CONTEXTS } else { 0 };
-        (contextual, structural)
+        let kinds = model::ContextKind::all(self);
+        let contextual = kinds.iter().filter(|kind| kind.contextual()).count();
+        (contextual, kinds.len() - contextual)
     }
 
     /// Base-2 logarithm of the counters in each image table: four per bucket of the other

@@ -40,9 +40,9 @@ pub(super) const INDIRECT_CONTEXTS: usize = 2;
 /// the last three words, and the character above in the previous line with the column.
 pub(super) const TEXT_CONTEXTS: usize = 3;
 
-/// What a hashed context is made of, which decides how it learns.
+/// What a hashed context is made of, which decides its table's size and how it learns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ContextKind {
+pub(super) enum ContextKind {
     Order,
     Word,
     Sparse,
@@ -52,9 +52,11 @@ enum ContextKind {
 }
 
 impl ContextKind {
-    /// The kinds of `config`'s hashed contexts, in the order of their hashes.
-    fn all(config: &Config, orders: usize) -> Vec<ContextKind> {
+    /// The kinds of `config`'s hashed contexts, in the order of their hashes: the orders, the
+    /// word contexts, then the sparse, record, indirect and text ones.
+    pub(super) fn all(config: &Config) -> Vec<ContextKind> {
         let runs = |part| config.runs(part);
+        let orders = config.orders.iter().filter(|&&order| runs(Component::Order(order))).count();
         let mut kinds = vec![ContextKind::Order; orders];
         for (part, kind, count) in [
             (Component::Words, ContextKind::Word, 2),
@@ -71,7 +73,7 @@ impl ContextKind {
     }
 
     /// Whether the context's table has the larger size of the orders'.
-    fn contextual(self) -> bool {
+    pub(super) fn contextual(self) -> bool {
         matches!(self, ContextKind::Order | ContextKind::Word)
     }
 }
@@ -169,9 +171,8 @@ impl Predictor {
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
         let image = config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries()));
-        let kinds = ContextKind::all(config, orders.len());
-        let (contextual, structural) = config.hashed_tables();
-        debug_assert_eq!(kinds.len(), contextual + structural);
+        let kinds = ContextKind::all(config);
+        let (contextual, _) = config.hashed_tables();
         let histories = config.runs(Component::ByteHistories);
         assert!(!histories || contextual <= history::MAX_CONTEXTS);
         let mut predictor = Predictor {
