@@ -201,6 +201,7 @@ mod tests {
             "no sorted fast path",
             "no match model",
             "no confidence maps",
+            "no counters' last bits",
             "no byte gate",
             "no APMs",
             "no x86 filter",

@@ -15,7 +15,8 @@
 //! | 5 | level table revision 4: levels 6–9 add two indirect contexts (the bytes that last followed the current order-1 and order-2 contexts); written only for levels 6–9 |
 //! | 6 | level table revision 5: levels 2–9 sort a block of at least 512 KiB where a trial finds the engine no better on it, a first payload byte recording the choice; written for levels 2–9 |
 //! | 7 | level table revision 6: levels 6–9 add the text and 1-bit image contexts, two mixer gates and the mixer's warm-up; written only for levels 6–9 |
-//! | 8 | level table revision 7: levels 6–9 add byte histories to the orders' and words' contexts, let the counters of the orders, words and text contexts settle, and silence the byte contexts while a 1-bit image's pixels predict better; written only for levels 6–9 |
+//! | 8 | level table revision 7: levels 6–9 add byte histories to the orders' and words' contexts, let the counters of the orders, words and text contexts settle, and silence the byte contexts while a 1-bit image's pixels predict better; written by levels 6–9 before codec 9 |
+//! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and a fifth mixer gate by the letters of the current word; written by every level |
 
 use crate::Error;
 use crate::cm;
@@ -58,7 +59,8 @@ impl Codec {
             Codec::ContextMixing { revision: 4 } => "cm4",
             Codec::ContextMixing { revision: 5 } => "cm5",
             Codec::ContextMixing { revision: 6 } => "cm6",
-            Codec::ContextMixing { .. } => "cm7",
+            Codec::ContextMixing { revision: 7 } => "cm7",
+            Codec::ContextMixing { .. } => "cm8",
         }
     }
 }
@@ -204,7 +206,7 @@ mod tests {
             let level = Level::new(level).unwrap();
             BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
         };
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2081, 3169, 3297, 3297]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2113, 3201, 3329, 3329]);
     }
 
     #[test]

@@ -7,6 +7,12 @@
 //! bits as fast as a frequency count would, and an old one settles; n stops at a limit,
 //! which keeps the counter able to follow a change.
 //!
+//! A hashed context's counter stops counting at 255 or before, so it needs only 8 bits for
+//! n, and keeps in the other two the last two bits it saw (the latest in bit 8). From codec
+//! 9 on, the confidence maps read them: a counter at P = 0.9 whose context has just seen a
+//! 0 is not the same as one that has just seen a 1. Every codec writes them; the older ones
+//! never read them, so their counters behave as they always did.
+//!
 //! [`ContextTable`] stores counters for hashed contexts in 64-byte buckets, one cache line: a
 //! check (32 bits, or 16 and a [byte history](super::history) from codec 8 on) and the 15
 //! counters of a nibble's binary tree (1 + 2 + 4 + 8 nodes). A model looks its bucket up
@@ -52,8 +58,8 @@ pub(crate) fn stretched(counter: u32) -> i32 {
 }
 
 /// How many times the counter has been updated (up to its limit).
-#[inline(always)]
-pub(crate) fn count(counter: u32) -> u32 {
+#[cfg(test)]
+fn count(counter: u32) -> u32 {
     counter & COUNT_MASK
 }
 
@@ -61,10 +67,45 @@ pub(crate) fn count(counter: u32) -> u32 {
 #[inline(always)]
 pub(crate) fn update(counter: &mut u32, bit: u32, limit: u32) {
     let n = *counter & COUNT_MASK;
-    let p = ((*counter ^ HALF) >> COUNT_BITS) as i64;
+    *counter = moved_probability(*counter, bit, n) | (n + u32::from(n < limit));
+}
+
+/// The bits of a hashed context's counter that count its updates.
+const HASHED_COUNT_MASK: u32 = 0xFF;
+/// Where a hashed context's counter keeps its last two bits.
+const LAST_BITS_SHIFT: u32 = 8;
+
+/// How many times a hashed context's counter has been updated (up to its limit).
+#[inline(always)]
+pub(crate) fn hashed_count(counter: u32) -> u32 {
+    counter & HASHED_COUNT_MASK
+}
+
+/// The last two bits a hashed context's counter has seen, the latest in bit 0.
+#[inline(always)]
+pub(crate) fn last_bits(counter: u32) -> u32 {
+    (counter >> LAST_BITS_SHIFT) & 0b11
+}
+
+/// Moves a hashed context's counter toward `bit` as [`update`] does, counting up to `limit`
+/// (at most 255), and remembers `bit` as its latest.
+#[inline(always)]
+pub(crate) fn update_hashed(counter: &mut u32, bit: u32, limit: u32) {
+    debug_assert!(limit <= HASHED_COUNT_MASK);
+    let n = hashed_count(*counter);
+    // The latest bit moves up to the older's place, and `bit` takes its own.
+    let last_bits = (*counter << 1) & (0b10 << LAST_BITS_SHIFT) | bit << LAST_BITS_SHIFT;
+    *counter = moved_probability(*counter, bit, n) | last_bits | (n + u32::from(n < limit));
+}
+
+/// The counter's probability bits moved toward `bit` at the rate for `n` updates; its low
+/// [`COUNT_BITS`] bits are 0.
+#[inline(always)]
+fn moved_probability(counter: u32, bit: u32, n: u32) -> u32 {
+    let p = ((counter ^ HALF) >> COUNT_BITS) as i64;
     let target = if bit != 0 { (1i64 << 22) - 1 } else { 0 };
     let p = p + (((target - p) * i64::from(RATES[n as usize])) >> 16);
-    *counter = (((p as u32) << COUNT_BITS) ^ HALF) | (n + u32::from(n < limit));
+    ((p as u32) << COUNT_BITS) ^ HALF
 }
 
 /// Counters for hashed contexts, in buckets of one nibble each.
@@ -127,7 +168,7 @@ impl ContextTable {
                 return index;
             }
             // An unused bucket goes first, then the one whose context was seen least.
-            let used = if bucket[0] == 0 { 0 } else { count(bucket[1]) + 1 };
+            let used = if bucket[0] == 0 { 0 } else { hashed_count(bucket[1]) + 1 };
             if used < least {
                 least = used;
                 victim = index;
@@ -203,6 +244,25 @@ mod tests {
         }
         assert!(p12(adaptive) < 2048, "a limited counter follows a change: {}", p12(adaptive));
         assert!(p12(settled) > 3900, "a settled one hardly moves: {}", p12(settled));
+    }
+
+    #[test]
+    fn hashed_counters_remember_their_last_two_bits_and_learn_as_the_others_do() {
+        let (mut hashed, mut plain) = (FRESH, FRESH);
+        for (step, bit) in [1, 1, 0, 1, 0, 0, 1, 1, 1, 0].into_iter().cycle().take(600).enumerate() {
+            update_hashed(&mut hashed, bit, 255);
+            update(&mut plain, bit, 255);
+            assert_eq!(hashed_count(hashed), count(plain), "step {step}");
+            assert_eq!(p12(hashed), p12(plain), "step {step}");
+            assert_eq!(last_bits(hashed) & 1, bit, "step {step}");
+        }
+        let mut counter = FRESH;
+        for bit in [1, 0] {
+            update_hashed(&mut counter, bit, 20);
+        }
+        assert_eq!(last_bits(counter), 0b10);
+        update_hashed(&mut counter, 1, 20);
+        assert_eq!(last_bits(counter), 0b01);
     }
 
     #[test]

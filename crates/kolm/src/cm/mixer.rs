@@ -11,10 +11,10 @@
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
-/// The most inputs a mixer takes: level 9 has 54.
+/// The most inputs a mixer takes: level 9 has 60.
 const MAX_INPUTS: usize = 64;
 /// The most gates a mixer has.
-const MAX_GATES: usize = 4;
+const MAX_GATES: usize = 5;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
 /// inputs that stay 0 (so their weights never move and add nothing): the loops over them
 /// then run without remainders.
@@ -143,7 +143,8 @@ impl Mixer {
             1 => sum,
             2 => sum / 2,
             3 => sum / 3,
-            _ => sum / 4,
+            4 => sum / 4,
+            _ => sum / 5,
         })
     }
 

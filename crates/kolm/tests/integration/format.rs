@@ -43,18 +43,9 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: level 1 changed last in the third (codec 4), levels 2-5 in the fifth
-        // (codec 6), levels 6-9 in the seventh (codec 8).
+        // models: every level changed last in the eighth (codec 9).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(
-            codec,
-            match n {
-                1 => "cm3",
-                2..=5 => "cm5",
-                _ => "cm7",
-            },
-            "level {n}"
-        );
+        assert_eq!(codec, "cm8", "level {n}");
     }
 }
 
@@ -97,8 +88,9 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// record contexts, level 1 before the sorted path: codec 2; levels 6-9 before the indirect
 /// contexts: codec 3; levels 2-5 before the choice of sorting: codec 2; levels 6-9 before
 /// it: codec 5; levels 6-9 before the image and text contexts and the order-2 gates: codec
-/// 6; levels 6-9 before the byte histories, steady counters and muting by images: codec 7)
-/// decode with the models they were written with.
+/// 6; levels 6-9 before the byte histories, steady counters and muting by images: codec 7;
+/// every level before the counters' last bits, and levels 6-9 before the layout contexts
+/// and the word gate: codecs 4, 6 and 8) decode with the models they were written with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -106,8 +98,10 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm", "codec2", &[1, 2, 3, 4, 5, 6, 7, 8, 9][..]),
         ("cm2", "codec3", &[6, 7, 8, 9]),
         ("cm4", "codec5", &[6, 7, 8, 9]),
-        ("cm5", "codec6", &[6, 7, 8, 9]),
+        ("cm3", "codec4", &[1]),
+        ("cm5", "codec6", &[2, 3, 4, 5, 6, 7, 8, 9]),
         ("cm6", "codec7", &[6, 7, 8, 9]),
+        ("cm7", "codec8", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
@@ -440,7 +434,7 @@ fn hostile_headers_get_clear_errors() {
     expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
     expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
     expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
-    expect(header(1, 9, 5, 21, 0), "unknown codec 9");
+    expect(header(1, 10, 5, 21, 0), "unknown codec 10");
     expect(header(1, 1, 0, 21, 0), "level 0");
     expect(header(1, 1, 10, 21, 0), "level 10");
     expect(header(1, 1, 5, 15, 0), "block size 2^15");
