@@ -26,20 +26,20 @@ complete.
 kolm predicts each byte bit by bit, mixing order-0 to order-8 context models, a
 word model and a match model, and codes it with an arithmetic coder. It compresses
 text and structured data far better than general-purpose tools, at about
-0.5-0.9 MB/s per thread at levels 2-5 and 0.14-0.16 MB/s at levels 6-9 (on a
-2.6 GHz server core); level 1 sorts large blocks first (Burrows-Wheeler) and
-runs at about 4 MB/s. -T0 codes blocks on every core, with output identical to
+0.5-1.3 MB/s per thread at levels 2-5 and 0.15-0.23 MB/s at levels 6-9 (one
+core of an AMD EPYC server; it varies with the machine); level 1 sorts large
+blocks first (Burrows-Wheeler) and runs at 4-6 MB/s. -T0 codes blocks on every core, with output identical to
 -T1. A progress bar shows on a terminal.
 
 Level 1 sorts blocks of 512KiB and more and codes them with a small fast model;
 levels 2-5 add models; 6-9 add models for binary structure (sparse, record and
 indirect contexts: machine code, tables), 1-bit images (fax pages) and text (words
-two back, columns), and use larger tables and blocks.
+two back, columns, line lengths, brackets), and use larger tables and blocks.
 Levels 2-9 sort a large block too where a trial on samples of it finds the models
 no better (noisy data such as scanned images), several times faster:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
-  memory   145    216    472    538    602   2081   3169   3297   3297  MiB per thread, at most
+  memory   145    216    472    538    602   2113   3201   3329   3329  MiB per thread, at most
 Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\
