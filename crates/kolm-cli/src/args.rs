@@ -586,6 +586,16 @@ pub fn parse_levels(text: &str) -> Result<LevelList, String> {
 mod tests {
     use super::*;
 
+    /// The help's table of memory per level is what the library estimates.
+    #[test]
+    fn help_states_each_levels_memory() {
+        let row = LONG_ABOUT.lines().find(|line| line.trim_start().starts_with("memory")).unwrap();
+        let stated: Vec<u64> = row.split_whitespace().filter_map(|word| word.parse().ok()).collect();
+        let estimated: Vec<u64> =
+            (1..=9).map(|level| kolm::Level::new(level).unwrap().memory_per_thread() >> 20).collect();
+        assert_eq!(stated, estimated, "{row}");
+    }
+
     #[test]
     fn digit_arguments_become_levels() {
         let args = ["kolm", "-9", "-k", "-19", "--", "-5"].map(std::ffi::OsString::from);

@@ -202,10 +202,7 @@ mod tests {
 
     #[test]
     fn memory_estimates_follow_the_level_table() {
-        let mib = |level: u8| {
-            let level = Level::new(level).unwrap();
-            BlockCoder::for_level(level).memory_per_thread(1 << level.default_block_log()) >> 20
-        };
+        let mib = |level: u8| Level::new(level).unwrap().memory_per_thread() >> 20;
         assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2113, 3201, 3329, 3329]);
     }
 

@@ -58,6 +58,20 @@ impl Level {
         self.0
     }
 
+    /// An upper estimate, in bytes, of the memory one thread needs to compress or
+    /// decompress at this level with its default block size: the table above, and what
+    /// [`crate::Options::memory_limit`] is checked against. Inputs smaller than the block
+    /// need less.
+    ///
+    /// ```
+    /// use kolm::Level;
+    /// assert!(Level::FASTEST.memory_per_thread() < Level::DEFAULT.memory_per_thread());
+    /// assert!(Level::DEFAULT.memory_per_thread() < 1 << 30);
+    /// ```
+    pub fn memory_per_thread(self) -> u64 {
+        crate::codec::BlockCoder::for_level(self).memory_per_thread(1 << self.default_block_log())
+    }
+
     /// The models and table sizes of the native engine at this level, in `revision` of the
     /// level table: 1 for codec 2, 2 for codec 3 (sparse and record contexts from level 6),
     /// 3 for codec 4 (level 1 sorts blocks of at least 512 KiB), 4 for codec 5 (indirect
