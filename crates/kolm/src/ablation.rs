@@ -33,6 +33,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::ByteHistories,
         Component::Layout,
         Component::WordGate,
+        Component::SeenOrdersGate,
         Component::Sorting,
         Component::Match,
         Component::ConfidenceMaps,

@@ -16,7 +16,7 @@
 //! | 6 | level table revision 5: levels 2–9 sort a block of at least 512 KiB where a trial finds the engine no better on it, a first payload byte recording the choice; written for levels 2–9 |
 //! | 7 | level table revision 6: levels 6–9 add the text and 1-bit image contexts, two mixer gates and the mixer's warm-up; written only for levels 6–9 |
 //! | 8 | level table revision 7: levels 6–9 add byte histories to the orders' and words' contexts, let the counters of the orders, words and text contexts settle, and silence the byte contexts while a 1-bit image's pixels predict better; written by levels 6–9 before codec 9 |
-//! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and a fifth mixer gate by the letters of the current word; written by every level |
+//! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and two mixer gates, by the letters of the current word and by how many orders have seen their context; written by every level |
 
 use crate::Error;
 use crate::cm;
@@ -203,7 +203,7 @@ mod tests {
     #[test]
     fn memory_estimates_follow_the_level_table() {
         let mib = |level: u8| Level::new(level).unwrap().memory_per_thread() >> 20;
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2113, 3201, 3329, 3329]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2115, 3203, 3331, 3331]);
     }
 
     #[test]

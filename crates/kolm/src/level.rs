@@ -10,7 +10,7 @@ use crate::mdc7::Stages;
 /// engine, except that level 1 sorts blocks of 512 KiB and more by the Burrows–Wheeler
 /// transform and codes them with a small model of sorted bytes, several times faster;
 /// levels 2–5 add models, and levels 6–9 add the sparse, record, indirect, text, layout and
-/// 1-bit image contexts and three mixer gates, and use larger tables and blocks. Levels 2–9 sort a
+/// 1-bit image contexts and four mixer gates, and use larger tables and blocks. Levels 2–9 sort a
 /// block of 512 KiB or more only where a trial on samples of it finds the engine no better
 /// (noisy data, such as a scanned image):
 ///
@@ -21,9 +21,9 @@ use crate::mdc7::Stages;
 /// | 3 | + words, larger tables | 16 MiB | 472 MiB |
 /// | 4 | + order 8 | 16 MiB | 538 MiB |
 /// | 5 | + order 5 | 16 MiB | 602 MiB |
-/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, five gates, larger tables | 16 MiB | 2,113 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 3,201 MiB |
-/// | 8, 9 | as 6, larger tables | 64 MiB | 3,329 MiB |
+/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,115 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 3,203 MiB |
+/// | 8, 9 | as 6, larger tables | 64 MiB | 3,331 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -78,8 +78,8 @@ impl Level {
     /// contexts from level 6), 5 for codec 6 (levels 2–9 sort the large blocks a trial
     /// picks), 6 for codec 7 (text and 1-bit image contexts and two more gates from level 6),
     /// 7 for codec 8 (byte histories, steady counters and muting by images from level 6), 8
-    /// for codec 9 (the counters' last bits at every level; layout contexts and a word gate
-    /// from level 6).
+    /// for codec 9 (the counters' last bits at every level; layout contexts and the word and
+    /// seen-orders gates from level 6).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -100,6 +100,7 @@ impl Level {
             last_bits: revision >= 8,
             layout: revision >= 8 && self.0 >= 6,
             word_gate: revision >= 8 && self.0 >= 6,
+            seen_orders_gate: revision >= 8 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

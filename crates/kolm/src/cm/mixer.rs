@@ -14,7 +14,7 @@ use super::logistic::{STRETCH_LIMIT, squash};
 /// The most inputs a mixer takes: level 9 has 60.
 const MAX_INPUTS: usize = 64;
 /// The most gates a mixer has.
-const MAX_GATES: usize = 5;
+const MAX_GATES: usize = 6;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
 /// inputs that stay 0 (so their weights never move and add nothing): the loops over them
 /// then run without remainders.
@@ -144,7 +144,8 @@ impl Mixer {
             2 => sum / 2,
             3 => sum / 3,
             4 => sum / 4,
-            _ => sum / 5,
+            5 => sum / 5,
+            _ => sum / 6,
         })
     }
 

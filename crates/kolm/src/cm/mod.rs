@@ -66,8 +66,8 @@
 //! chosen by gates: the match state with the bits of the byte so far, the previous byte with
 //! them, and at levels 6–9 also the byte two back (or a 1-bit image's neighbourhood), the
 //! two bytes before the previous one and (from codec 9) the letters of the current word so
-//! far with the previous byte's high nibble; the gates' predictions are averaged. It learns
-//! online.
+//! far with the previous byte's high nibble, and how many orders have seen their context at
+//! this bit with the match length; the gates' predictions are averaged. It learns online.
 //! Its output is refined by [APMs](apm) keyed by the partial byte and by the previous byte
 //! (or the image neighbourhood), and the refined and unrefined probabilities are averaged
 //! (1/4 mixer, 1/8 first APM, 5/8 second).
@@ -123,7 +123,7 @@ use crate::simd::Kernel;
 /// is codec 7, which adds the text and 1-bit image contexts and two mixer gates to levels
 /// 6–9, 7 is codec 8, which adds byte histories, steady counters and muting by images to
 /// levels 6–9, and 8 is codec 9, in which every level's confidence maps see the counters'
-/// last two bits and levels 6–9 add the layout contexts and the word gate.
+/// last two bits and levels 6–9 add the layout contexts and the word and seen-orders gates.
 pub(crate) const LATEST_REVISION: u8 = 8;
 
 /// The smallest block that level 1 sorts (from codec 4 on), and that levels 2–9 consider
@@ -176,6 +176,9 @@ pub(crate) struct Config {
     /// Whether the mixer has a fifth gate, by the letters of the current word and the last
     /// byte's high nibble.
     pub(crate) word_gate: bool,
+    /// Whether the mixer has a sixth gate, by how many orders have seen their context at
+    /// this bit and the match length.
+    pub(crate) seen_orders_gate: bool,
     /// Base-2 logarithm of each hashed table's bucket count (64 bytes a bucket).
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
@@ -236,6 +239,8 @@ pub enum Component {
     Layout,
     /// The mixer's fifth gate, by the letters of the current word.
     WordGate,
+    /// The mixer's sixth gate, by how many orders have seen their context.
+    SeenOrdersGate,
     /// The counters' last two bits in the confidence maps.
     LastBits,
     /// The match model (and its say in choosing mixer weights).
@@ -269,6 +274,7 @@ impl std::fmt::Display for Component {
             Component::ByteHistories => f.write_str("byte histories"),
             Component::Layout => f.write_str("layout contexts"),
             Component::WordGate => f.write_str("word gate"),
+            Component::SeenOrdersGate => f.write_str("seen-orders gate"),
             Component::LastBits => f.write_str("counters' last bits"),
             Component::Match => f.write_str("match model"),
             Component::ConfidenceMaps => f.write_str("confidence maps"),
@@ -335,6 +341,7 @@ impl Config {
                 Component::ByteHistories => self.byte_histories,
                 Component::Layout => self.layout,
                 Component::WordGate => self.word_gate,
+                Component::SeenOrdersGate => self.seen_orders_gate,
                 Component::LastBits => self.last_bits && self.runs(Component::ConfidenceMaps),
                 Component::Sorting => self.sorting != Sorting::Never,
                 _ => true,
@@ -361,7 +368,8 @@ impl Config {
     /// The weight sets of each of the mixer's gates: by match state and partial byte; by the
     /// previous byte and partial byte; by the byte two back or an image's neighbourhood; by
     /// the two bytes before the previous one; by the letters of the current word (0–15), the
-    /// previous byte's high nibble and the partial byte.
+    /// previous byte's high nibble and the partial byte; by how many orders have seen their
+    /// context at this bit (0–7), the match length and the partial byte.
     pub(crate) fn gate_sets(&self) -> Vec<usize> {
         let mut gates = vec![4 * 256];
         if self.runs(Component::ByteGate) {
@@ -372,6 +380,9 @@ impl Config {
         }
         if self.runs(Component::WordGate) {
             gates.push(16 * 16 * 256);
+        }
+        if self.runs(Component::SeenOrdersGate) {
+            gates.push(8 * 4 * 256);
         }
         gates
     }
@@ -531,6 +542,7 @@ mod tests {
         last_bits: true,
         layout: true,
         word_gate: true,
+        seen_orders_gate: true,
         byte_histories: true,
         steady_contexts: true,
         image_mutes: true,
@@ -686,6 +698,8 @@ mod tests {
             ("alice29.txt", Component::Layout, 0.01),
             ("fields.c", Component::Layout, 0.002),
             ("alice29.txt", Component::WordGate, 0.004),
+            ("alice29.txt", Component::SeenOrdersGate, 0.001),
+            ("kennedy.xls", Component::SeenOrdersGate, 0.002),
             ("kennedy.xls", Component::LastBits, 0.03),
             ("sum", Component::LastBits, 0.002),
         ] {

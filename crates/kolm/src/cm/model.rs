@@ -125,6 +125,7 @@ pub(crate) struct Predictor {
     byte_gate: bool,
     order2_gates: bool,
     word_gate: bool,
+    seen_orders_gate: bool,
     /// The counters' last bits that the confidence maps tell apart: both or none.
     last_bits_mask: u32,
     matcher: MatchModel,
@@ -240,6 +241,7 @@ impl Predictor {
             byte_gate: config.runs(Component::ByteGate),
             order2_gates: config.runs(Component::Order2Gates),
             word_gate: config.runs(Component::WordGate),
+            seen_orders_gate: config.runs(Component::SeenOrdersGate),
             last_bits_mask: if config.runs(Component::LastBits) { 0b11 } else { 0 },
             matcher: MatchModel::new(config.log_match),
             mixer: Mixer::new(config.mixer_width(), &config.gate_sets(), 6, config.mixer_warm_up),
@@ -300,8 +302,11 @@ impl BitPredictor for Predictor {
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
         let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
-        for context in &mut self.contexts {
+        // How many of the orders (the first contexts) have seen their context at this bit.
+        let mut seen_orders = 0;
+        for (index, context) in self.contexts.iter_mut().enumerate() {
             let counter = *context.table.counter(context.bucket, node);
+            seen_orders += usize::from(index < self.orders.len() && counter::hashed_count(counter) > 0);
             context.cell = confidence_cell(counter, self.last_bits_mask);
             // A silenced context's inputs are multiplied by 0, without a branch.
             let heard = i32::from(context.heard_in_images || !image_leads);
@@ -328,7 +333,7 @@ impl BitPredictor for Predictor {
         drop(inputs);
         let match_state = if self.match_model { self.matcher.length_bucket() } else { 0 };
         let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
-        let mut sets = [match_state * 256 + partial, 0, 0, 0, 0];
+        let mut sets = [match_state * 256 + partial, 0, 0, 0, 0, 0];
         let mut gates = 1;
         if self.byte_gate {
             sets[gates] = c1 << 8 | partial;
@@ -342,6 +347,10 @@ impl BitPredictor for Predictor {
         }
         if self.word_gate {
             sets[gates] = (self.word_letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
+            gates += 1;
+        }
+        if self.seen_orders_gate {
+            sets[gates] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
             gates += 1;
         }
         let p = self.mixer.mix(&sets[..gates]);
