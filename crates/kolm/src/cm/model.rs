@@ -302,11 +302,8 @@ impl BitPredictor for Predictor {
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
         let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
-        // How many of the orders (the first contexts) have seen their context at this bit.
-        let mut seen_orders = 0;
-        for (index, context) in self.contexts.iter_mut().enumerate() {
+        for context in &mut self.contexts {
             let counter = *context.table.counter(context.bucket, node);
-            seen_orders += usize::from(index < self.orders.len() && counter::hashed_count(counter) > 0);
             context.cell = confidence_cell(counter, self.last_bits_mask);
             // A silenced context's inputs are multiplied by 0, without a branch.
             let heard = i32::from(context.heard_in_images || !image_leads);
@@ -350,6 +347,11 @@ impl BitPredictor for Predictor {
             gates += 1;
         }
         if self.seen_orders_gate {
+            // How many of the orders (the first contexts) have seen their context at this bit.
+            let seen_orders = (self.contexts[..self.orders.len()].iter_mut())
+                .map(|context| *context.table.counter(context.bucket, node))
+                .filter(|&counter| counter::hashed_count(counter) > 0)
+                .count();
             sets[gates] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
             gates += 1;
         }
