@@ -557,7 +557,7 @@ mod tests {
 
     #[test]
     fn round_trips_text_binary_and_edge_cases() {
-        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/corpus/alice29.txt")).unwrap();
+        let text = corpus("alice29.txt");
         let payload = round_trip(&text[..40_000]);
         // English at well under 3 bits per byte even from a cold start.
         assert!(payload.len() * 8 < 40_000 * 3, "{} bytes", payload.len());
@@ -570,8 +570,6 @@ mod tests {
     #[test]
     fn the_sorted_path_round_trips_text_binary_and_edge_cases() {
         let sorting = Config { sorting: Sorting::From(0), ..TEST_CONFIG };
-        let corpus =
-            |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let mut inputs = vec![
             Vec::new(),
             b"a".to_vec(),
@@ -614,7 +612,7 @@ mod tests {
         let level = crate::Level::new(2).unwrap().cm_config(LATEST_REVISION);
         assert_eq!(level.sorting, Sorting::Chosen(SORTED_FROM));
         let choosing = Config { sorting: Sorting::Chosen(0), ..level };
-        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/corpus/alice29.txt")).unwrap();
+        let text = corpus("alice29.txt");
         let code = |data: &[u8]| encode_payload(data, &choosing, &mut |_| {});
         let decode = |payload: &[u8], len| decode_payload(payload, len, &choosing, &mut |_| {});
         for (data, method) in [(text.clone(), Method::Engine), (sparse_noise(300_000), Method::Sorted)] {
@@ -636,7 +634,7 @@ mod tests {
     fn damaged_sorted_payloads_fail_or_differ_but_never_panic() {
         let sorting = Config { sorting: Sorting::From(0), ..TEST_CONFIG };
         // Not a periodic text: rotating one by its period changes nothing.
-        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/corpus/alice29.txt")).unwrap();
+        let text = corpus("alice29.txt");
         let text = &text[..5000];
         let payload = encode_payload(text, &sorting, &mut |_| {});
         assert!(decode_payload(&payload[..3], text.len(), &sorting, &mut |_| {}).is_err(), "no rows");
@@ -657,7 +655,7 @@ mod tests {
 
     #[test]
     fn every_compilation_of_the_coding_loop_writes_the_same_bytes() {
-        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/corpus/alice29.txt")).unwrap();
+        let text = corpus("alice29.txt");
         // The kernel detected here (AVX2 on most x86-64 machines) against the portable one.
         let portable = encode_with(Kernel::Portable, &text[..30_000], &TEST_CONFIG, &mut |_| {});
         assert_eq!(portable, encode_payload(&text[..30_000], &TEST_CONFIG, &mut |_| {}));
@@ -675,14 +673,27 @@ mod tests {
         }
     }
 
+    /// A file of `testdata/corpus`.
+    fn corpus(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// Asserts that the first 200 KB of corpus file `name` come out at least `least_gain`
+    /// smaller with `config` than with `without`, which lacks `what`.
+    fn assert_pays(name: &str, config: &Config, without: &Config, least_gain: f64, what: &str) {
+        let data = corpus(name);
+        let data = &data[..data.len().min(200_000)];
+        let coded = |config: &Config| encode_payload(data, config, &mut |_| {}).len();
+        let (with, without) = (coded(config), coded(without));
+        eprintln!("{name}: {with} bytes, {without} without the {what}");
+        assert!((with as f64) < (1.0 - least_gain) * without as f64, "{name}: {with} vs {without} without the {what}");
+    }
+
     /// The contexts of levels 6–9 pay their way on the data they are for: a fax image of
     /// 216-byte scan lines, a spreadsheet, a SPARC executable, English text.
     #[test]
     fn level_6_contexts_pay_their_way() {
-        let corpus =
-            |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let config = crate::Level::new(6).unwrap().cm_config(LATEST_REVISION);
-        let coded = |data: &[u8], without| encode_payload(data, &Config { without, ..config }, &mut |_| {}).len();
         for (name, part, least_gain) in [
             ("ptt5", Component::Record, 0.2),
             ("kennedy.xls", Component::Record, 0.005),
@@ -703,14 +714,7 @@ mod tests {
             ("kennedy.xls", Component::LastBits, 0.03),
             ("sum", Component::LastBits, 0.002),
         ] {
-            let data = corpus(name);
-            let data = &data[..data.len().min(200_000)];
-            let (with, without) = (coded(data, None), coded(data, Some(part)));
-            eprintln!("{name}: {with} bytes, {without} without the {part}");
-            assert!(
-                (with as f64) < (1.0 - least_gain) * without as f64,
-                "{name}: {with} vs {without} without the {part}"
-            );
+            assert_pays(name, &config, &Config { without: Some(part), ..config }, least_gain, &part.to_string());
         }
     }
 
@@ -719,23 +723,13 @@ mod tests {
     /// orders', words' and text contexts' counters settling.
     #[test]
     fn level_6_settings_pay_their_way() {
-        let corpus =
-            |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let config = crate::Level::new(6).unwrap().cm_config(LATEST_REVISION);
-        let coded = |data: &[u8], config: &Config| encode_payload(data, config, &mut |_| {}).len();
         for (name, without, least_gain, what) in [
             ("ptt5", Config { image_mutes: false, ..config }, 0.008, "muted byte contexts"),
             ("alice29.txt", Config { steady_contexts: false, ..config }, 0.001, "steady counters"),
             ("kennedy.xls", Config { steady_contexts: false, ..config }, 0.008, "steady counters"),
         ] {
-            let data = corpus(name);
-            let data = &data[..data.len().min(200_000)];
-            let (with, without) = (coded(data, &config), coded(data, &without));
-            eprintln!("{name}: {with} bytes, {without} without the {what}");
-            assert!(
-                (with as f64) < (1.0 - least_gain) * without as f64,
-                "{name}: {with} vs {without} without the {what}"
-            );
+            assert_pays(name, &config, &without, least_gain, what);
         }
     }
 
@@ -743,16 +737,10 @@ mod tests {
     /// spreadsheet and on English.
     #[test]
     fn the_counters_last_bits_pay_their_way_at_level_2() {
-        let corpus =
-            |name: &str| std::fs::read(format!("{}/../../testdata/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let config = crate::Level::new(2).unwrap().cm_config(LATEST_REVISION);
-        let coded = |data: &[u8], without| encode_payload(data, &Config { without, ..config }, &mut |_| {}).len();
+        let without = Config { without: Some(Component::LastBits), ..config };
         for (name, least_gain) in [("kennedy.xls", 0.03), ("alice29.txt", 0.0005)] {
-            let data = corpus(name);
-            let data = &data[..data.len().min(200_000)];
-            let (with, without) = (coded(data, None), coded(data, Some(Component::LastBits)));
-            eprintln!("{name}: {with} bytes, {without} without the counters' last bits");
-            assert!((with as f64) < (1.0 - least_gain) * without as f64, "{name}: {with} vs {without}");
+            assert_pays(name, &config, &without, least_gain, &Component::LastBits.to_string());
         }
     }
 
