@@ -23,21 +23,24 @@ const LANES: usize = 8;
 /// A bit's inputs being written: a borrowed view of the mixer's, filled in order. Every
 /// bit must write all of them (the mixer reads whatever a skipped one held last).
 pub(crate) struct Inputs<'a> {
-    slots: &'a mut [i32],
+    slots: &'a mut [i32; MAX_INPUTS],
+    width: usize,
     count: usize,
 }
 
 impl Inputs<'_> {
     #[inline(always)]
     pub(crate) fn add(&mut self, input: i32) {
-        self.slots[self.count] = input;
+        debug_assert!(self.count < self.width, "no more inputs than the mixer's width");
+        // Within the array whatever the count, so the store needs no bounds check.
+        self.slots[self.count % MAX_INPUTS] = input;
         self.count += 1;
     }
 }
 
 impl Drop for Inputs<'_> {
     fn drop(&mut self) {
-        debug_assert_eq!(self.count, self.slots.len(), "every input written");
+        debug_assert_eq!(self.count, self.width, "every input written");
     }
 }
 
@@ -110,7 +113,7 @@ impl Mixer {
     /// Where this bit's inputs are written, in the order of the weights.
     #[inline(always)]
     pub(crate) fn inputs(&mut self) -> Inputs<'_> {
-        Inputs { slots: &mut self.inputs[..self.width], count: 0 }
+        Inputs { slots: &mut self.inputs, width: self.width, count: 0 }
     }
 
     #[cfg(test)]

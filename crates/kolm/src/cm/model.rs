@@ -135,6 +135,9 @@ pub(crate) struct Predictor {
     history: Vec<u8>,
     /// The bits of the current byte so far, with a leading 1.
     partial: u32,
+    /// The bits of the current nibble so far, with a leading 1: the counter's slot within
+    /// the nibble's bucket.
+    node: usize,
     bit_count: u32,
     /// The last eight bytes, the most recent in the low byte.
     recent: u64,
@@ -250,6 +253,7 @@ impl Predictor {
             by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7),
             history: Vec::with_capacity(capacity),
             partial: 1,
+            node: 1,
             bit_count: 0,
             recent: 0,
             word: 0,
@@ -297,7 +301,7 @@ impl BitPredictor for Predictor {
     fn p(&mut self) -> u32 {
         let partial = self.partial as usize;
         let c1 = (self.recent & 0xFF) as usize;
-        let node = self.node();
+        let node = self.node;
         let mut inputs = self.mixer.inputs();
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
@@ -374,7 +378,7 @@ impl BitPredictor for Predictor {
         let c1 = (self.recent & 0xFF) as usize;
         counter::update(&mut self.order0[partial], bit, DIRECT_LIMIT);
         counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
-        let node = self.node();
+        let node = self.node;
         for context in &mut self.contexts {
             counter::update_hashed(context.table.counter(context.bucket, node), bit, context.limit);
             counter::update(&mut context.confidence[context.cell], bit, DIRECT_LIMIT);
@@ -393,8 +397,10 @@ impl BitPredictor for Predictor {
         }
 
         self.partial = (self.partial << 1) | bit;
+        self.node = (self.node << 1 | bit as usize) % 16;
         self.bit_count += 1;
         if self.bit_count == 4 {
+            self.node = 1;
             self.prefetch_buckets();
             self.claim_buckets();
         } else if self.bit_count == 8 {
@@ -402,6 +408,7 @@ impl BitPredictor for Predictor {
             self.history.push(byte);
             self.recent = (self.recent << 8) | u64::from(byte);
             self.partial = 1;
+            self.node = 1;
             self.bit_count = 0;
             for (context, &hash) in self.contexts[..self.history_contexts].iter_mut().zip(&self.hashes) {
                 context.table.record_byte(context.first_bucket, hash, u32::from(byte));
@@ -423,26 +430,16 @@ impl Predictor {
     /// nibble's buckets early this way was measured too, and gained nothing.)
     #[inline(always)]
     fn prefetch_next_bit(&self, c1: usize, partial: usize) {
+        // After the byte's last bit, the next byte's first: its previous byte is this one.
+        let (first, step) = if partial >= 128 { ((partial & 0x7F) << 9 | 1, 256) } else { (c1 << 8 | partial << 1, 1) };
         for bit in 0..2 {
-            let next = partial << 1 | bit;
-            let context = if next >= 256 { (next & 0xFF) << 8 | 1 } else { c1 << 8 | next };
+            let context = first + bit * step;
             if self.byte_gate {
                 self.mixer.prefetch(1, context);
             }
             if self.apms {
                 self.by_order1.prefetch(context);
             }
-        }
-    }
-
-    /// The counter's slot within the nibble's bucket: the nibble's bits so far, leading 1.
-    #[inline(always)]
-    fn node(&self) -> usize {
-        if self.bit_count < 4 {
-            self.partial as usize
-        } else {
-            let low = self.bit_count - 4;
-            ((1 << low) | (self.partial & ((1 << low) - 1))) as usize
         }
     }
 
@@ -576,13 +573,23 @@ impl Predictor {
 
 const CONFIDENCE_CELLS: usize = 4 * 16 * 64;
 
+/// A hashed counter's count on a log scale, 16 steps: n itself below 8, then 5 + log2 n.
+static COUNT_STEPS: [u8; 256] = {
+    let mut steps = [0; 256];
+    let mut n = 0;
+    while n < 256 {
+        steps[n] = if n < 8 { n as u8 } else { 5 + n.ilog2() as u8 };
+        n += 1;
+    }
+    steps
+};
+
 /// The confidence-map cell of a hashed context's counter: its count on a log scale (16
 /// steps), its probability in 64 steps and, from codec 9 on, its last two bits (those of
 /// `last_bits_mask`).
 #[inline(always)]
 fn confidence_cell(counter: u32, last_bits_mask: u32) -> usize {
-    let n = counter::hashed_count(counter);
-    let count_step = if n < 8 { n } else { 5 + n.ilog2() };
+    let count_step = COUNT_STEPS[counter::hashed_count(counter) as u8 as usize];
     // The last bits vary fastest, so that a counter's four cells share a cache line.
     ((count_step as usize) * 64 + (counter::p12(counter) >> 6) as usize) << 2
         | (counter::last_bits(counter) & last_bits_mask) as usize
