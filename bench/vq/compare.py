@@ -40,6 +40,9 @@ With --kolm PATH it also runs, for each b,
          --codebook pair --seeds REPEATS -T 1 --json
 and, where the pair codebook applies (2 <= b < 3), the paper's scalar codebook for comparison
     PATH vq eval ... --variant mse-unbiased --codebook scalar ...
+and the default variant with a calibration fitted to the base vectors (per seed, timed as part of
+the encode)
+    PATH vq eval ... --variant mse-unbiased --codebook pair --calibration fitted ...
 and adds the rows they report. Writes PREFIX.json (everything, with the machine and package
 versions) and PREFIX.md (one table per data set). Set up the peers with bench/vq/setup.sh and run
 this file with that venv's python.
@@ -76,10 +79,11 @@ QUERY_RUNS = 3
 GT_DEPTH = 100
 UNIT_TOLERANCE = 1e-4
 RABITQ_BLOCK = 64  # rabitqlib pads codes to a multiple of 64 dims and rejects d < 64
-# (variants, codebook, widths it is run at): kolm's default pair codebook for every variant, and
-# the paper's scalar codebook where the two differ.
-KOLM_RUNS = [("mse,mse-unbiased,prod", "pair", lambda bits: True),
-             ("mse-unbiased", "scalar", lambda bits: 2 <= bits < 3)]
+# (variants, codebook, calibration, widths it is run at): kolm's default pair codebook for every
+# variant, the paper's scalar codebook where the two differ, and the default variant calibrated.
+KOLM_RUNS = [("mse,mse-unbiased,prod", "pair", "none", lambda bits: True),
+             ("mse-unbiased", "scalar", "none", lambda bits: 2 <= bits < 3),
+             ("mse-unbiased", "pair", "fitted", lambda bits: True)]
 PACKAGES = ("numpy", "faiss-cpu", "rabitqlib", "turbovec")
 
 
@@ -305,28 +309,34 @@ def rabitq(ds, bits):
     )
 
 
-def turbovec(ds, bits):
+def turbovec(ds, bits, calibrated=False):
     import turbovec as tv
 
     d = ds.base.shape[1]
     width = -(-d // 8) * 8
     start = time.perf_counter()
     index = tv.TurboQuantIndex(dim=width, bit_width=bits)
-    index.add(zero_pad(ds.base, width))
+    base = zero_pad(ds.base, width)
+    if calibrated:
+        # TQ+: a shift and a scale per coordinate fitted before adding, on the whole base (what
+        # its documentation calls always safe).
+        index.calibrate(base)
+    index.add(base)
     index.prepare()
     encode = time.perf_counter() - start
     config = {
         "index": f"turbovec.TurboQuantIndex(dim={width}, bit_width={bits})",
         "calibration": index.calibration_state,
         "seed": "none: the library takes no seed (its rotation is fixed by the dimension)",
-        "encode": "add() then prepare() (builds the search layout)",
+        "encode": ("calibrate(base), " if calibrated else "") + "add() then prepare() (builds the search layout)",
     }
     if width != d:
         config["padding"] = (f"d={d} is not a multiple of 8: base and queries zero-padded to "
                              f"{width} (inner products unchanged; the queries inside the "
                              "timed call)")
     return Index(
-        variant="TurboQuantIndex" + (f" (padded to d={width})" if width != d else ""),
+        variant="TurboQuantIndex" + (", TQ+ calibrated" if calibrated else "")
+        + (f" (padded to d={width})" if width != d else ""),
         bits_per_dim=bits * width / d,
         encode_seconds=encode,
         index_bytes=len(index.to_bytes()),
@@ -336,7 +346,8 @@ def turbovec(ds, bits):
 
 
 # (name, builder, whether its codes depend on a random draw made per build)
-PEERS = (("FAISS PQ", faiss_pq, False), ("RaBitQ", rabitq, True), ("turbovec", turbovec, False))
+PEERS = (("FAISS PQ", faiss_pq, False), ("RaBitQ", rabitq, True), ("turbovec", turbovec, False),
+         ("turbovec", lambda ds, bits: turbovec(ds, bits, calibrated=True), False))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -345,15 +356,16 @@ PEERS = (("FAISS PQ", faiss_pq, False), ("RaBitQ", rabitq, True), ("turbovec", t
 
 def run_kolm(kolm, ds, bits, seeds):
     """Rows from the `kolm vq eval` runs of KOLM_RUNS at this width."""
-    return [row for variants, codebook, applies in KOLM_RUNS if applies(bits)
-            for row in run_kolm_eval(kolm, ds, bits, seeds, variants, codebook)]
+    return [row for variants, codebook, calibration, applies in KOLM_RUNS if applies(bits)
+            for row in run_kolm_eval(kolm, ds, bits, seeds, variants, codebook, calibration)]
 
 
-def run_kolm_eval(kolm, ds, bits, seeds, variants, codebook):
+def run_kolm_eval(kolm, ds, bits, seeds, variants, codebook, calibration):
     """Rows from one `kolm vq eval --json` (fields it leaves out show as "–"), or one error row."""
     command = [kolm, "vq", "eval", str(ds.files["base"]), str(ds.files["queries"]),
                "--gt", str(ds.files["gt"]), "-b", str(bits), "--variant", variants,
-               "--codebook", codebook, "--seeds", str(seeds), "-T", "1", "--json"]
+               "--codebook", codebook, "--calibration", calibration, "--seeds", str(seeds), "-T", "1",
+               "--json"]
     log(" ".join(command))
     done = subprocess.run(command, capture_output=True, text=True)
     try:
@@ -370,7 +382,8 @@ def run_kolm_eval(kolm, ds, bits, seeds, variants, codebook):
         # Everything kolm reports is kept; its "bits" is the rate it reached at -b bits.
         row = {key: value for key, value in result.items() if key != "bits"}
         if "codebook" in result:
-            row["variant"] = f"{result['variant']}, {result['codebook']} codebook"
+            row["variant"] = f"{result['variant']}, {result['codebook']} codebook" + (
+                ", calibrated" if result.get("calibration") == "fitted" else "")
         row.update(tool="kolm", bits=bits, bits_per_dim=result.get("bits"), builds=report.get("seeds"),
                    command=command)
         if reported != shape:

@@ -1,5 +1,5 @@
-//! `.kvq` files with arbitrary contents but correct checks: the header fields, outlier list
-//! and codes come from the fuzzer, and the two XXH64 checks are recomputed so that reading
+//! `.kvq` files with arbitrary contents but correct checks: the header fields (format and
+//! algorithm versions 1 or 2), outlier list, calibration and codes come from the fuzzer, and the two XXH64 checks are recomputed so that reading
 //! gets past them. Reading, then searching what was read, must fail cleanly or work; never
 //! panic.
 #![no_main]
@@ -16,19 +16,21 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut file = data[..FIXED_HEADER].to_vec();
     file[..8].copy_from_slice(&kolm_vq::file::MAGIC);
-    file[8..10].copy_from_slice(&1u16.to_le_bytes());
-    file[10..12].copy_from_slice(&1u16.to_le_bytes());
+    file[8..10].copy_from_slice(&(1 + u16::from(data[8] & 1)).to_le_bytes());
+    file[10..12].copy_from_slice(&(1 + u16::from(data[10] & 1)).to_le_bytes());
     // Keep dimensions and outlier lists small enough to explore quickly.
     let dim = u32::from_le_bytes(file[16..20].try_into().unwrap()) % 300;
     file[16..20].copy_from_slice(&dim.to_le_bytes());
     let outliers = u32::from_le_bytes(file[44..48].try_into().unwrap()) % 300;
     file[44..48].copy_from_slice(&outliers.to_le_bytes());
     let rest = &data[FIXED_HEADER..];
-    let channel_bytes = (4 * outliers as usize).min(rest.len());
-    file.extend_from_slice(&rest[..channel_bytes]);
+    // The outlier channels, then a calibration (two values per dimension) where flagged.
+    let calibration = if file[42] & 1 != 0 { 8 * dim as usize } else { 0 };
+    let listed = (4 * outliers as usize + calibration).min(rest.len());
+    file.extend_from_slice(&rest[..listed]);
     let header_check = xxh64(&file, 0);
     file.extend_from_slice(&header_check.to_le_bytes());
-    let codes = &rest[channel_bytes..];
+    let codes = &rest[listed..];
     file.extend_from_slice(codes);
     file.extend_from_slice(&xxh64(codes, 0).to_le_bytes());
     if let Ok(index) = kolm_vq::read_index(file.as_slice()) {

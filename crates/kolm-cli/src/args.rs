@@ -112,7 +112,12 @@ give one extra bit to the channels with the most energy.
 
 Codebooks: at 2 bits kolm quantizes coordinate pairs jointly with a 16-point
 codebook (8.5% less error than the scalar one, same size and speed; the
-default); --codebook scalar gives the paper's scalar quantizer.";
+default); --codebook scalar gives the paper's scalar quantizer.
+
+Calibration: --calibrate fits a shift and a scale per rotated coordinate to
+the input (from up to 16,384 rows) and stores them in the index, so that the
+codebook fits data that share a mean direction, as most embeddings do (on
+MiniLM sentence embeddings at 2 bits, recall@1 rises by about 0.008).";
 
 const VQ_AFTER_HELP: &str = "\
 Examples:
@@ -169,6 +174,25 @@ impl VqCodebook {
         match self {
             VqCodebook::Scalar => kolm_vq::CodebookKind::Scalar,
             VqCodebook::Pair => kolm_vq::CodebookKind::Pair,
+        }
+    }
+}
+
+/// Whether an index fits a calibration to its vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VqCalibration {
+    /// None: plain TurboQuant, the codes depend on the vector and the seed alone
+    None,
+    /// A shift and a scale per rotated coordinate, fitted to the base vectors
+    Fitted,
+}
+
+impl VqCalibration {
+    /// The name used on the command line and in reports.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            VqCalibration::None => "none",
+            VqCalibration::Fitted => "fitted",
         }
     }
 }
@@ -230,6 +254,10 @@ pub(crate) struct VqEncodeArgs {
     /// The random rotation
     #[arg(long, value_enum, default_value_t = VqRotation::Hadamard)]
     pub(crate) rotation: VqRotation,
+
+    /// Fit a shift and a scale per rotated coordinate to VECTORS and store them in the index
+    #[arg(long)]
+    pub(crate) calibrate: bool,
 
     /// Seed of the rotation (and QJL matrix); stored in the index
     #[arg(long, default_value_t = 42)]
@@ -318,6 +346,10 @@ pub(crate) struct VqEvalArgs {
     /// Codebooks to try, comma-separated (pair differs from scalar only at 2 bits)
     #[arg(long, value_name = "KINDS", value_enum, value_delimiter = ',', default_value = "pair")]
     pub(crate) codebook: Vec<VqCodebook>,
+
+    /// Calibrations to try, comma-separated: none, fitted (to the base vectors, per seed)
+    #[arg(long, value_name = "KINDS", value_enum, value_delimiter = ',', default_value = "none")]
+    pub(crate) calibration: Vec<VqCalibration>,
 
     /// Ranking (and ground truth when computed)
     #[arg(long, value_enum, default_value_t = VqMetric::Ip)]

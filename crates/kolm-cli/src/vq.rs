@@ -17,7 +17,7 @@ use kolm_vq::io::{Matrix, read_ids, read_vectors, write_npy_f32, write_npy_i64};
 use kolm_vq::{Config, Index, Quantizer, SearchParams};
 use rayon::prelude::*;
 
-use crate::args::{VqCommand, VqEncodeArgs, VqEvalArgs, VqMetric, VqSearchArgs};
+use crate::args::{VqCalibration, VqCommand, VqEncodeArgs, VqEvalArgs, VqMetric, VqSearchArgs};
 use crate::output::SafeFile;
 use crate::progress::Progress;
 
@@ -78,6 +78,7 @@ fn encode(args: &VqEncodeArgs) -> Result<()> {
         .with_rotation(args.rotation.library())
         .with_seed(args.seed)
         .with_outliers_from(&vectors.data);
+    let config = if args.calibrate { config.with_calibration_from(&vectors.data)? } else { config };
     let quantizer = Quantizer::new(config)?;
     let output = args.output.clone().unwrap_or_else(|| args.input.with_extension("kvq"));
     if output == args.input {
@@ -171,6 +172,7 @@ fn info(path: &Path) -> Result<()> {
     }
     println!("  variant        {}", config.variant().name());
     println!("  codebook       {}", config.codebook().name());
+    println!("  calibration    {}", if config.calibration().is_some() { "fitted" } else { "none" });
     println!("  rotation       {:?}, seed {}", config.rotation(), config.seed());
     println!("  code           {} bytes per vector, {} in all", quantizer.code_len(), human_bytes(index.codes().len()));
     Ok(())
@@ -182,6 +184,7 @@ struct Evaluation {
     recall_at_1_per_seed: Vec<f64>,
     variant: &'static str,
     codebook: &'static str,
+    calibration: VqCalibration,
     bits: f64,
     code_bytes: usize,
     recall_at_1: Vec<f64>,
@@ -223,12 +226,13 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
     let threads = rayon::current_num_threads();
     let mut evaluations = Vec::new();
     let configurations = args.bits.iter().flat_map(|&bits| {
-        args.variant
-            .0
-            .iter()
-            .flat_map(move |variant| args.codebook.iter().map(move |codebook| (bits, variant, codebook)))
+        args.variant.0.iter().flat_map(move |variant| {
+            args.codebook.iter().flat_map(move |codebook| {
+                args.calibration.iter().map(move |&calibration| (bits, variant, codebook, calibration))
+            })
+        })
     });
-    for (bits, variant, codebook) in configurations {
+    for (bits, variant, codebook, calibration) in configurations {
         // The outlier channels of a fractional width depend on the data alone, not the seed.
         let config = Config::new(base.cols, bits)
             .with_variant(variant.library())
@@ -239,17 +243,24 @@ fn eval(args: &VqEvalArgs) -> Result<()> {
         // Where pairs do not apply, a pair codebook is the scalar one: evaluated once.
         let used = Quantizer::new(config_for(args.seed))?.config().codebook().name();
         if evaluations.iter().any(|done: &Evaluation| {
-            done.bits == bits && done.variant == variant.library().name() && done.codebook == used
+            done.bits == bits
+                && done.variant == variant.library().name()
+                && done.codebook == used
+                && done.calibration == calibration
         }) {
             continue;
         }
         let mut runs = Vec::with_capacity(args.seeds as usize);
         for seed in (0..args.seeds).map(|offset| args.seed.wrapping_add(offset)) {
-            let quantizer = Quantizer::new(config_for(seed))?;
             let label = format!("{} bits {} {used} seed {seed}", bits, variant.library().name());
             let progress = Progress::new(!args.quiet && !args.json, &label, Some((base.data.len() * 4) as u64));
+            // The calibration's fit is part of building the index, and timed with it.
             let started = Instant::now();
-            let index = build_index(quantizer, &base, &progress)?;
+            let config = match calibration {
+                VqCalibration::None => config_for(seed),
+                VqCalibration::Fitted => config_for(seed).with_calibration_from(&base.data)?,
+            };
+            let index = build_index(Quantizer::new(config)?, &base, &progress)?;
             let encode_seconds = started.elapsed().as_secs_f64();
             drop(progress);
             let mut params = SearchParams::top(depth).metric(args.metric.library());
@@ -343,6 +354,11 @@ fn measure(
         recall_at_1_per_seed: vec![recall_at_1[0]],
         variant: variant.name(),
         codebook: quantizer.config().codebook().name(),
+        calibration: if quantizer.config().calibration().is_some() {
+            VqCalibration::Fitted
+        } else {
+            VqCalibration::None
+        },
         bits,
         code_bytes: code_len,
         recall_at_1,
@@ -365,6 +381,7 @@ impl Evaluation {
             recall_at_1_per_seed: runs.iter().flat_map(|run| run.recall_at_1_per_seed.iter().copied()).collect(),
             variant: runs[0].variant,
             codebook: runs[0].codebook,
+            calibration: runs[0].calibration,
             bits: runs[0].bits,
             code_bytes: runs[0].code_bytes,
             recall_at_1: (0..RECALL_DEPTHS.len())
@@ -424,9 +441,10 @@ fn print_table(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thr
     );
     let depths: Vec<String> = RECALL_DEPTHS.iter().map(|k| format!("@{k}")).collect();
     println!(
-        "{:<13} {:<8} {:>5} {:>6} {} {:>7} {:>16} {:>17} {:>9} {:>9}",
+        "{:<13} {:<8} {:<11} {:>5} {:>6} {} {:>7} {:>16} {:>17} {:>9} {:>9}",
         "variant",
         "codebook",
+        "calibration",
         "bits",
         "bytes",
         depths.iter().map(|d| format!("{d:>6}")).collect::<String>(),
@@ -440,9 +458,10 @@ fn print_table(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thr
         let recall: String = row.recall_at_1.iter().map(|r| format!("{r:>6.3}")).collect();
         let theory = row.theory.map_or("—".to_owned(), |t| format!("{t:.4}"));
         println!(
-            "{:<13} {:<8} {:>5} {:>6} {recall} {:>7.3} {:>+8.4}/{:<7.4} {:>9.4}/{:<7} {:>9.3} {:>9.3}",
+            "{:<13} {:<8} {:<11} {:>5} {:>6} {recall} {:>7.3} {:>+8.4}/{:<7.4} {:>9.4}/{:<7} {:>9.3} {:>9.3}",
             row.variant,
             row.codebook,
+            row.calibration.name(),
             row.bits,
             row.code_bytes,
             row.recall_10_at_10,
@@ -474,13 +493,15 @@ fn print_json(args: &VqEvalArgs, base: &Matrix<f32>, queries: &Matrix<f32>, thre
                 RECALL_DEPTHS.iter().zip(&row.recall_at_1).map(|(k, r)| format!("\"{k}\": {r}")).collect();
             format!(
                 concat!(
-                    "{{\"variant\": \"{}\", \"codebook\": \"{}\", \"bits\": {}, \"code_bytes_per_vector\": {}, ",
+                    "{{\"variant\": \"{}\", \"codebook\": \"{}\", \"calibration\": \"{}\", \"bits\": {}, ",
+                    "\"code_bytes_per_vector\": {}, ",
                     "\"recall_at_1_at_k\": {{{}}}, \"recall_10_at_10\": {}, \"ip_error_mean\": {}, ",
                     "\"ip_error_std\": {}, \"distortion\": {}, \"theoretical_distortion\": {}, ",
                     "\"encode_seconds\": {}, \"query_ms_per_query\": {}, \"recall_at_1_at_1_per_seed\": [{}]}}"
                 ),
                 row.variant,
                 row.codebook,
+                row.calibration.name(),
                 row.bits,
                 row.code_bytes,
                 recall.join(", "),

@@ -15,7 +15,8 @@
 //! - [`codebook`]: Lloyd–Max centroids for the rotated-coordinate distribution, 1–8 bits, and
 //!   the 16-point codebook of a coordinate pair (2 bits per coordinate, 8.5 % less error).
 //! - [`qjl`]: the 1-bit Gaussian sign sketch of `TurboQuant_prod`.
-//! - [`quantizer`]: the variants (`mse`, `mse-unbiased`, `prod`), fractional widths, the code
+//! - [`quantizer`]: the variants (`mse`, `mse-unbiased`, `prod`), fractional widths, optional
+//!   calibrations fitted to the data (a shift and a scale per rotated coordinate), the code
 //!   layout, encoding and decoding.
 //! - [`pack`]: dense `b`-bit packing.
 //! - [`index`]: the flat index, search by lookup tables with a reranking pass; [`scan`]: its
@@ -47,7 +48,7 @@ pub mod scan;
 
 pub use file::{read_index, write_index};
 pub use index::{Index, Metric, Neighbor, SearchParams};
-pub use quantizer::{CodebookKind, Config, Quantizer, Variant};
+pub use quantizer::{Calibration, CodebookKind, Config, Quantizer, Variant};
 pub use rotation::RotationKind;
 pub use scan::Kernel;
 

@@ -15,8 +15,9 @@
 //! centroids and `q' = Π·q` for a query part `q`:
 //! - [`Variant::Mse`] stores `‖x‖` and `b`-bit indices; estimates `⟨q, x⟩ ≈ ‖x‖·⟨q', ŷ⟩`. Best
 //!   reconstruction, but inner products shrink by about `1 − D_mse` (2/π at one bit).
-//! - [`Variant::MseUnbiased`] also stores `1/⟨y, ŷ⟩` and multiplies by it (the EDEN / RaBitQ
-//!   length correction): each estimate is unbiased in the direction of `x`, at no search cost.
+//! - [`Variant::MseUnbiased`] also stores `1/⟨y, ŷ⟩` (generalized under a calibration, below)
+//!   and multiplies by it (the EDEN / RaBitQ length correction): each estimate is unbiased in
+//!   the direction of `x`, at no search cost.
 //! - [`Variant::Prod`] (the paper's `TurboQuant_prod`): `b − 1` bits of MSE indices plus one QJL
 //!   sign per coordinate for the residual `r = y − ŷ` and its length `γ`; estimates
 //!   `‖x‖·(⟨q', ŷ⟩ + √(π/2)/d·γ·⟨S·q', z⟩)`, unbiased in expectation over the seed.
@@ -32,6 +33,24 @@
 //! **Code layout** (one record per vector, [`Quantizer::code_len`] bytes, parts in order):
 //! `norm: f32 LE`, then `1/⟨y, ŷ⟩` or `γ` as `f32 LE` (not for `Mse`), then the indices packed
 //! [`crate::pack`]-style, then (for `Prod`) the `d` sign bits packed the same way.
+//!
+//! **Calibration** (optional, [`Config::with_calibration_from`]). The rotation makes every
+//! coordinate of a *random* unit vector follow the codebook's distribution, but real
+//! embeddings are not random: they share a mean direction and spread unevenly, so after the
+//! rotation coordinate `j` centres on some `μ_j` with its own spread. A calibration, fitted once
+//! from a sample, stores per rotated coordinate a shift `μ_j` and a scale `ρ_j` (the
+//! coordinate's standard deviation over the codebook's, about 1 for isotropic data); a vector
+//! is then quantized as `z = (y − μ)/ρ` and reconstructed as `ŷ = μ + ρ·ĉ`. The codebook sees the
+//! distribution it was solved for, and the part of every vector that the shared mean explains
+//! is kept exactly. Searching costs nothing more: `⟨q', ŷ⟩ = ⟨q', μ⟩ + ⟨ρ·q', ĉ⟩`, a constant per
+//! query (weighted by each vector's norm) plus the usual tables of the scaled query. For
+//! [`Variant::MseUnbiased`] the length correction then applies to the quantized part alone,
+//! `(1 − ⟨y, μ⟩)/⟨y, ρ·ĉ⟩`, which keeps estimates exact in the direction of `x` without
+//! inflating the exact `μ` (with `1/⟨y, ŷ⟩` instead, estimates on MiniLM embeddings were biased
+//! by +0.007). RaBitQ gains the same way by coding vectors relative to their cluster's
+//! centroid; turbovec's TQ+ fits a shift and a scale per coordinate from quantiles. A
+//! calibration makes the codes depend on the sample it was fitted to, so it is off unless
+//! asked for.
 //!
 //! **Edge cases.** Vectors with a NaN or infinite coordinate are refused. A zero vector (or a
 //! zero part) encodes with norm 0 and all other scalars 0, so every estimate involving it is
@@ -121,6 +140,56 @@ pub struct Config {
     codebook: CodebookKind,
     seed: u64,
     outliers: Option<Vec<u32>>,
+    calibration: Option<Calibration>,
+}
+
+/// Rows of a sample [`Config::with_calibration_from`] fits on, at most: enough that the fit
+/// is within noise of one on the whole set (turbovec finds about 2,000 rows enough), and a
+/// bounded cost on large inputs.
+pub const CALIBRATION_ROWS: usize = 1 << 14;
+
+/// Per rotated coordinate, a shift and a scale; see the [module docs](self).
+///
+/// Coordinates are those of the rotated parts, the parts in order (for one part: the rotated
+/// vector's coordinates), so both vectors have the quantizer's dimension.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Calibration {
+    shift: Vec<f32>,
+    scale: Vec<f32>,
+}
+
+impl Calibration {
+    /// A calibration of `shift`s and `scale`s (as many of each; shifts finite, scales finite
+    /// and positive), or an error naming the first bad value.
+    pub fn new(shift: Vec<f32>, scale: Vec<f32>) -> Result<Calibration, Error> {
+        if shift.len() != scale.len() {
+            return Err(Error::InvalidArgument(format!(
+                "a calibration needs as many scales as shifts, not {} and {}",
+                scale.len(),
+                shift.len()
+            )));
+        }
+        if let Some(at) = shift.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidArgument(format!("calibration shift {at} is {}", shift[at])));
+        }
+        if let Some(at) = scale.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(Error::InvalidArgument(format!(
+                "calibration scale {at} is {}; scales must be finite and positive",
+                scale[at]
+            )));
+        }
+        Ok(Calibration { shift, scale })
+    }
+
+    /// The shift `μ_j` of each rotated coordinate.
+    pub fn shift(&self) -> &[f32] {
+        &self.shift
+    }
+
+    /// The scale `ρ_j` of each rotated coordinate, relative to the codebook's.
+    pub fn scale(&self) -> &[f32] {
+        &self.scale
+    }
 }
 
 impl Config {
@@ -137,6 +206,7 @@ impl Config {
             codebook: CodebookKind::Pair,
             seed: 42,
             outliers: None,
+            calibration: None,
         }
     }
 
@@ -193,6 +263,74 @@ impl Config {
         self.with_outliers(order)
     }
 
+    /// Sets the calibration (see the [module docs](self)); it must have the dimension's
+    /// length, which [`Quantizer::new`] checks.
+    pub fn with_calibration(mut self, calibration: Calibration) -> Config {
+        self.calibration = Some(calibration);
+        self
+    }
+
+    /// Fits a calibration to row-major `vectors` (`dim` values a row) under this
+    /// configuration's rotation: each rotated coordinate's mean and standard deviation over
+    /// the rows' unit vectors, from at most [`CALIBRATION_ROWS`] rows evenly spaced through
+    /// the input (zero rows skipped), summed in row order in `f64`, so the fit is the same on
+    /// every machine. A part that is zero in every row sampled keeps the identity (shift 0,
+    /// scale 1); no rows at all is an error. Set the seed and the outliers first: the fit
+    /// depends on them.
+    pub fn with_calibration_from(self, vectors: &[f32]) -> Result<Config, Error> {
+        let uncalibrated = Quantizer::new(Config { calibration: None, ..self.clone() })?;
+        let dim = uncalibrated.dim();
+        if !vectors.len().is_multiple_of(dim) {
+            return Err(Error::InvalidArgument(format!(
+                "{} values are not a whole number of {dim}-dimensional vectors",
+                vectors.len()
+            )));
+        }
+        let rows = vectors.len() / dim;
+        if rows == 0 {
+            return Err(Error::InvalidArgument("a calibration needs at least one vector to fit".into()));
+        }
+        let stride = rows.div_ceil(CALIBRATION_ROWS).max(1);
+        let mut sums = vec![0.0f64; dim];
+        let mut squares = vec![0.0f64; dim];
+        let mut counts = vec![0u32; uncalibrated.parts.len()];
+        for (row, vector) in vectors.chunks_exact(dim).enumerate().step_by(stride) {
+            uncalibrated.check_vector(vector, row)?;
+            let mut at = 0;
+            for (part, count) in uncalibrated.parts.iter().zip(&mut counts) {
+                let range = at..at + part.dim();
+                at = range.end;
+                let Some(y) = part.rotated_unit(vector) else { continue };
+                *count += 1;
+                for ((sum, square), &value) in sums[range.clone()].iter_mut().zip(&mut squares[range]).zip(&y) {
+                    *sum += f64::from(value);
+                    *square += f64::from(value) * f64::from(value);
+                }
+            }
+        }
+        let (mut shift, mut scale) = (Vec::with_capacity(dim), Vec::with_capacity(dim));
+        let mut at = 0;
+        for (part, &count) in uncalibrated.parts.iter().zip(&counts) {
+            let range = at..at + part.dim();
+            at = range.end;
+            if count == 0 {
+                shift.extend(std::iter::repeat_n(0.0, part.dim()));
+                scale.extend(std::iter::repeat_n(1.0, part.dim()));
+                continue;
+            }
+            let n = f64::from(count);
+            for (&sum, &square) in sums[range.clone()].iter().zip(&squares[range]) {
+                let mean = sum / n;
+                let variance = (square / n - mean * mean).max(0.0);
+                shift.push(mean as f32);
+                // Relative to the codebook's spread, 1/√d; a coordinate that never varies
+                // keeps a small positive scale (any would do: its values are all μ).
+                scale.push(((variance * part.dim() as f64).sqrt() as f32).max(1.0 / 1024.0));
+            }
+        }
+        Ok(self.with_calibration(Calibration::new(shift, scale)?))
+    }
+
     /// The dimension.
     pub fn dim(&self) -> usize {
         self.dim
@@ -223,6 +361,11 @@ impl Config {
         self.seed
     }
 
+    /// The calibration, if any.
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
+    }
+
     fn outlier_count(&self) -> usize {
         let fraction = self.bits - self.bits.floor();
         (fraction * self.dim as f64).round() as usize
@@ -249,6 +392,8 @@ pub(crate) struct Part {
     pub pair_points: Option<[[f32; 2]; 16]>,
     pair_codebook: Option<Arc<PairCodebook>>,
     pub sketch: Option<Sketch>,
+    /// The part's shifts `μ` and scales `ρ`, when the quantizer is calibrated.
+    pub calibration: Option<(Vec<f32>, Vec<f32>)>,
     /// Byte offset of this part's record inside the vector's record.
     pub offset: usize,
 }
@@ -260,6 +405,23 @@ impl Part {
 
     fn scalars(&self, variant: Variant) -> usize {
         if variant.has_aux() { 8 } else { 4 }
+    }
+
+    /// The part of `vector` as a rotated unit vector, or `None` where it is zero.
+    fn rotated_unit(&self, vector: &[f32]) -> Option<Vec<f32>> {
+        let (y, norm) = self.rotated_unit_and_norm(vector);
+        (norm > 0.0).then_some(y)
+    }
+
+    /// The part of `vector` divided by its norm (unless 0) and rotated, and the norm.
+    fn rotated_unit_and_norm(&self, vector: &[f32]) -> (Vec<f32>, f64) {
+        let mut y: Vec<f32> = self.channels.iter().map(|&c| vector[c as usize]).collect();
+        let norm = y.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            y.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
+        }
+        self.rotation.apply(&mut y);
+        (y, norm)
     }
 
     /// The index of the centroid nearest `value`: the number of boundaries below it. Counted
@@ -296,8 +458,8 @@ impl Part {
         }
     }
 
-    /// Writes into `out` (one value per index) the reconstruction `ŷ`, for unit vectors, that
-    /// `indices` stand for.
+    /// Writes into `out` (one value per index) the codebook's points `ĉ` that `indices` stand
+    /// for, for unit vectors (before any calibration's scale and shift).
     pub fn reconstruct(&self, indices: &[u8], out: &mut [f32]) {
         debug_assert_eq!(indices.len(), out.len());
         match &self.pair_points {
@@ -339,12 +501,15 @@ pub struct Quantizer {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct PartScalars {
     pub norm: f32,
-    /// `1/⟨y, ŷ⟩` (MseUnbiased), `γ` (Prod) or 0.
+    /// The length correction (MseUnbiased: `1/⟨y, ŷ⟩`, or `(1 − ⟨y, μ⟩)/⟨y, ρ·ĉ⟩` under a
+    /// calibration), `γ` (Prod) or 0.
     pub aux: f32,
 }
 
 impl PartScalars {
-    /// The factor of `⟨q', ŷ⟩` in the estimate: the norm, times `1/⟨y, ŷ⟩` for `MseUnbiased`.
+    /// The factor of `⟨q', ŷ⟩` (of `⟨ρ·q', ĉ⟩` under a calibration) in the estimate: the
+    /// norm, times the length correction for `MseUnbiased`. (A calibration's `⟨q', μ⟩` is
+    /// weighted by the norm alone.)
     pub fn indices_weight(self, variant: Variant) -> f32 {
         if variant == Variant::MseUnbiased { self.norm * self.aux } else { self.norm }
     }
@@ -403,8 +568,17 @@ impl Quantizer {
             groups.push((outliers, whole + 1));
             groups.push((regular, whole));
         }
+        if let Some(calibration) = &config.calibration
+            && calibration.shift.len() != dim
+        {
+            return Err(Error::InvalidArgument(format!(
+                "a calibration of {} coordinates does not fit {dim}-dimensional vectors",
+                calibration.shift.len()
+            )));
+        }
         let mut parts = Vec::with_capacity(groups.len());
         let mut offset = 0;
+        let mut calibrated = 0;
         for (index, (channels, bits)) in groups.into_iter().enumerate() {
             if channels.len() < 2 {
                 return Err(Error::InvalidArgument(format!(
@@ -413,7 +587,12 @@ impl Quantizer {
                     channels.len()
                 )));
             }
-            let part = Part::new(&config, index as u64, channels, bits, offset);
+            let calibration = config.calibration.as_ref().map(|calibration| {
+                let range = calibrated..calibrated + channels.len();
+                (calibration.shift[range.clone()].to_vec(), calibration.scale[range].to_vec())
+            });
+            calibrated += channels.len();
+            let part = Part::new(&config, index as u64, channels, bits, offset, calibration);
             offset += part.record_len(config.variant);
             parts.push(part);
         }
@@ -512,7 +691,14 @@ impl Quantizer {
                 part.reconstruct(&indices, &mut y);
             }
             let weight = scalars.indices_weight(self.config.variant);
-            y.iter_mut().for_each(|value| *value *= weight);
+            match &part.calibration {
+                None => y.iter_mut().for_each(|value| *value *= weight),
+                Some((shift, scale)) => {
+                    for ((value, &mu), &rho) in y.iter_mut().zip(shift).zip(scale) {
+                        *value = scalars.norm * mu + weight * (rho * *value);
+                    }
+                }
+            }
             if let Some(sketch) = &part.sketch {
                 let signs = &code[part.signs_offset(self.config.variant)..][..part.dim().div_ceil(8)];
                 let lift = sketch.lift(signs);
@@ -552,27 +738,43 @@ impl Quantizer {
         debug_assert_eq!(out.len(), self.code_len);
         let variant = self.config.variant;
         for part in &self.parts {
-            let mut y: Vec<f32> = part.channels.iter().map(|&c| vector[c as usize]).collect();
-            let norm = y.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                y.iter_mut().for_each(|v| *v = (f64::from(*v) / norm) as f32);
-            }
-            part.rotation.apply(&mut y);
-            let mut reconstruction = vec![0.0f32; part.dim()];
+            let (y, norm) = part.rotated_unit_and_norm(vector);
+            // The quantized spread ρ·ĉ (ĉ without a calibration), and the shift μ, if any.
+            let mut spread = vec![0.0f32; part.dim()];
             let indices = if part.mse_bits > 0 {
-                let indices = part.quantize(&y);
-                part.reconstruct(&indices, &mut reconstruction);
+                let indices = match &part.calibration {
+                    None => part.quantize(&y),
+                    Some((shift, scale)) => {
+                        let z: Vec<f32> =
+                            y.iter().zip(shift).zip(scale).map(|((&v, &mu), &rho)| (v - mu) / rho).collect();
+                        part.quantize(&z)
+                    }
+                };
+                part.reconstruct(&indices, &mut spread);
+                if let Some((_, scale)) = &part.calibration {
+                    spread.iter_mut().zip(scale).for_each(|(value, &rho)| *value *= rho);
+                }
                 indices
             } else {
                 vec![0; part.dim()]
             };
+            let shift = part.calibration.as_ref().map(|(shift, _)| shift);
             let aux = match variant {
                 Variant::Mse => 0.0,
                 Variant::MseUnbiased => {
-                    let dot: f64 = y.iter().zip(&reconstruction).map(|(&v, &c)| f64::from(v) * f64::from(c)).sum();
-                    if norm > 0.0 && dot > 0.0 { (1.0 / dot) as f32 } else { 0.0 }
+                    let dot: f64 = y.iter().zip(&spread).map(|(&v, &c)| f64::from(v) * f64::from(c)).sum();
+                    // What the spread must carry for the estimate to be exact along y: all of
+                    // it, or what the shift leaves.
+                    let wanted = shift.map_or(1.0, |shift| {
+                        1.0 - y.iter().zip(shift).map(|(&v, &mu)| f64::from(v) * f64::from(mu)).sum::<f64>()
+                    });
+                    if norm > 0.0 && dot > 0.0 { (wanted / dot) as f32 } else { 0.0 }
                 }
                 Variant::Prod => {
+                    let reconstruction: Vec<f32> = match shift {
+                        None => spread,
+                        Some(shift) => spread.iter().zip(shift).map(|(&c, &mu)| mu + c).collect(),
+                    };
                     let residual: Vec<f32> = if norm > 0.0 {
                         y.iter().zip(&reconstruction).map(|(&v, &c)| v - c).collect()
                     } else {
@@ -596,7 +798,14 @@ impl Quantizer {
 }
 
 impl Part {
-    fn new(config: &Config, index: u64, channels: Vec<u32>, bits: u8, offset: usize) -> Part {
+    fn new(
+        config: &Config,
+        index: u64,
+        channels: Vec<u32>,
+        bits: u8,
+        offset: usize,
+        calibration: Option<(Vec<f32>, Vec<f32>)>,
+    ) -> Part {
         let seed = SplitMix64::stream(config.seed, PART_STREAM + index).next_u64();
         let dim = channels.len();
         let mse_bits = if config.variant == Variant::Prod { bits - 1 } else { bits };
@@ -616,6 +825,7 @@ impl Part {
             pair_points: pair_codebook.as_ref().map(|pairs| pairs.scaled_points(dim)),
             pair_codebook,
             sketch: (config.variant == Variant::Prod).then(|| Sketch::new(dim, seed)),
+            calibration,
             offset,
         }
     }

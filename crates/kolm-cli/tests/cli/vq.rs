@@ -53,6 +53,21 @@ fn encode_search_and_info() {
     assert_eq!((ids.rows, ids.cols, ids.data[0], ids.data[2], ids.data[4]), (3, 2, 0, 1, 2));
     assert_eq!(kolm_vq::io::read_vectors(&scores).unwrap().rows, 3);
 
+    // A calibrated index says so, and its rows still find themselves.
+    let calibrated = dir.path().join("calibrated.kvq");
+    kolm()
+        .args(["vq", "encode", "-q", "-b", "2", "--calibrate", "-o"])
+        .arg(&calibrated)
+        .arg(vectors("minilm384_base1000_f16.npy"))
+        .assert()
+        .success();
+    let info = stdout_of(kolm().args(["vq", "info"]).arg(&calibrated).assert().success());
+    assert!(info.contains("calibration    fitted"), "{info}");
+    assert!(stdout_of(kolm().args(["vq", "info"]).arg(&index).assert().success()).contains("calibration    none"));
+    let tsv = stdout_of(kolm().args(["vq", "search", "-k", "1"]).arg(&calibrated).arg(&queries).assert().success());
+    let found: Vec<&str> = tsv.lines().skip(1).map(|line| line.split('\t').nth(2).unwrap()).collect();
+    assert_eq!(found, ["0", "1", "2"], "{tsv}");
+
     // An existing index is not replaced without -f.
     kolm()
         .args(["vq", "encode", "-q", "-b", "2", "-o"])
@@ -86,6 +101,16 @@ fn eval_reports_recall_and_json() {
             .success(),
     );
     assert!(table.contains("mse-unbiased") && table.contains("R10@10"), "{table}");
+    // Both calibrations, one row each, named in the table and the JSON.
+    let json = stdout_of(
+        kolm()
+            .args(["vq", "eval", "-q", "-b", "2", "--calibration", "none,fitted", "--json", "-T", "1"])
+            .arg(vectors("minilm384_base1000_f16.npy"))
+            .arg(vectors("minilm384_queries50_f16.npy"))
+            .assert()
+            .success(),
+    );
+    assert!(json.contains("\"calibration\": \"none\"") && json.contains("\"calibration\": \"fitted\""), "{json}");
 }
 
 #[test]

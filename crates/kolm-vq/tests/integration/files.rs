@@ -4,13 +4,32 @@ use kolm_vq::{
     CodebookKind, Config, Error, Index, Quantizer, RotationKind, SearchParams, Variant, read_index, write_index,
 };
 
-use crate::gaussian_vectors;
+use crate::{anisotropic_vectors, gaussian_vectors};
 
 fn sample_index(config: Config) -> Index {
     let base = gaussian_vectors(70, config.dim(), 3);
     let mut index = Index::new(Quantizer::new(config.with_outliers_from(&base)).unwrap());
     index.add(&base).unwrap();
     index
+}
+
+/// [`sample_index`] of vectors sharing a mean, calibrated to them.
+fn calibrated_index(config: Config) -> Index {
+    let base = anisotropic_vectors(70, config.dim(), 3);
+    let config = config.with_outliers_from(&base).with_calibration_from(&base).unwrap();
+    let mut index = Index::new(Quantizer::new(config).unwrap());
+    index.add(&base).unwrap();
+    index
+}
+
+/// Rewrites the header check of `bytes`, a `.kvq` file's, after its header was changed.
+fn recheck(bytes: &mut [u8]) {
+    let outliers = u32::from_le_bytes(bytes[44..48].try_into().unwrap()) as usize;
+    let dim = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let calibration = if bytes[42] & 1 != 0 { 8 * dim } else { 0 };
+    let end = 56 + 4 * outliers + calibration;
+    let check = xxhash_rust::xxh64::xxh64(&bytes[..end], 0);
+    bytes[end..end + 8].copy_from_slice(&check.to_le_bytes());
 }
 
 fn to_bytes(index: &Index) -> Vec<u8> {
@@ -36,6 +55,21 @@ fn indexes_round_trip_through_files() {
             }
         }
     }
+    // Calibrated indexes are written as format version 2, with the flag; others as 1.
+    for variant in Variant::ALL {
+        for bits in [2.0, 2.5, 4.0] {
+            let index = calibrated_index(Config::new(40, bits).with_variant(variant));
+            let bytes = to_bytes(&index);
+            assert_eq!((&bytes[8..10], bytes[42]), (&[2, 0][..], 1));
+            let back = read_index(bytes.as_slice()).unwrap();
+            assert_eq!(back.codes(), index.codes());
+            assert_eq!(back.quantizer().config(), index.quantizer().config());
+            let query = anisotropic_vectors(1, 40, 8);
+            let params = SearchParams::top(5);
+            assert_eq!(back.search(&query, &params).unwrap(), index.search(&query, &params).unwrap());
+        }
+    }
+    assert_eq!(to_bytes(&sample_index(Config::new(40, 2.0)))[8..10], [1, 0]);
 }
 
 /// The exact bytes of small indexes: any change to the PRNG, rotation, codebooks, QJL matrix
@@ -53,8 +87,11 @@ fn golden_files_pin_the_codes() {
         ("d40-b3-prod-pair.kvq", Config::new(40, 3.0).with_variant(Variant::Prod)),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kvq");
-    for (name, config) in cases {
-        let bytes = to_bytes(&sample_index(config));
+    let indexes = cases.into_iter().map(|(name, config)| (name, sample_index(config)));
+    // The calibration's fit is pinned too.
+    let calibrated = ("d40-b2-pair-calibrated.kvq", calibrated_index(Config::new(40, 2.0)));
+    for (name, index) in indexes.chain([calibrated]) {
+        let bytes = to_bytes(&index);
         let path = dir.join(name);
         if std::env::var_os("KOLM_VQ_BLESS").is_some() {
             std::fs::create_dir_all(&dir).unwrap();
@@ -67,6 +104,12 @@ fn golden_files_pin_the_codes() {
 
 #[test]
 fn every_damaged_byte_and_every_truncation_is_detected() {
+    let calibrated = to_bytes(&calibrated_index(Config::new(12, 2.0)));
+    for at in 0..calibrated.len() {
+        let mut damaged = calibrated.clone();
+        damaged[at] ^= 1 << (at % 8);
+        assert!(read_index(damaged.as_slice()).is_err(), "calibrated: flip at byte {at} not detected");
+    }
     let bytes = to_bytes(&sample_index(Config::new(12, 2.5).with_variant(Variant::Prod)));
     for at in 0..bytes.len() {
         for bit in [0, 3, 7] {
@@ -107,11 +150,21 @@ fn impossible_headers_with_valid_checks_are_refused() {
     for (at, value) in mutations {
         let mut damaged = bytes.clone();
         damaged[at..at + value.len()].copy_from_slice(value);
-        let outliers = u32::from_le_bytes(damaged[44..48].try_into().unwrap()) as usize;
-        let end = 56 + 4 * outliers;
-        let check = xxhash_rust::xxh64::xxh64(&damaged[..end], 0);
-        damaged[end..end + 8].copy_from_slice(&check.to_le_bytes());
+        recheck(&mut damaged);
         assert!(read_index(damaged.as_slice()).is_err(), "byte {at} set to {value:?} accepted");
+    }
+    // Flags: an unknown one, or any in format version 1; a calibration's scale of 0, or a
+    // shift that is not finite.
+    let calibrated = to_bytes(&calibrated_index(Config::new(12, 2.0)));
+    let scales = 56 + 4 * 12;
+    let mutations: [(usize, &[u8]); 4] =
+        [(42, &[3]), (8, &[1, 0]), (scales + 8, &0.0f32.to_le_bytes()), (60, &f32::INFINITY.to_le_bytes())];
+    for (at, value) in mutations {
+        let mut damaged = calibrated.clone();
+        damaged[at..at + value.len()].copy_from_slice(value);
+        recheck(&mut damaged);
+        let error = read_index(damaged.as_slice()).unwrap_err().to_string();
+        assert!(!error.contains("check"), "byte {at} set to {value:?}: {error}");
     }
 }
 

@@ -23,6 +23,19 @@ pub fn unit_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
     vectors
 }
 
+/// `rows` Gaussian vectors around a common mean of length 8, with coordinates of unequal
+/// spread (standard deviations from 0.5 to 1.5): data a calibration has something to fit.
+pub fn anisotropic_vectors(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
+    let mut vectors = gaussian_vectors(rows, dim, seed);
+    let mean = unit_vectors(1, dim, seed ^ 0x5EED);
+    for row in vectors.chunks_exact_mut(dim) {
+        for (j, (value, mu)) in row.iter_mut().zip(&mean).enumerate() {
+            *value = *value * (0.5 + j as f32 / dim as f32) + 8.0 * mu;
+        }
+    }
+    vectors
+}
+
 pub fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum()
 }
