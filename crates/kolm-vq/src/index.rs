@@ -49,7 +49,7 @@ use crate::pack;
 use crate::qjl::sign;
 use crate::quantizer::{Part, Quantizer, Variant};
 use crate::scan::{
-    BLOCK, Kernel, MAX_ENTRY, MAX_LEVEL, MAX_QUERIES, MAX_WEIGHT, UNIT_ALIGN, code_position, table_position,
+    BLOCK, Kernel, MAX_ENTRY, MAX_LEVEL, MAX_QUERIES, MAX_WEIGHT, UNIT_ALIGN, add_scaled, code_position, table_position,
 };
 
 /// The most vectors an index holds (ids are 32-bit inside the scan).
@@ -1071,9 +1071,10 @@ impl Segment {
                 })
                 .collect(),
         };
-        for (table, coordinates) in exact.chunks_exact_mut(16).zip(query.chunks(self.per_unit)) {
+        let (tables, _) = exact.as_chunks_mut::<16>();
+        for (table, coordinates) in tables.iter_mut().zip(query.chunks(self.per_unit)) {
             for (&q, pattern) in coordinates.iter().zip(&patterns) {
-                table.iter_mut().zip(pattern).for_each(|(entry, &value)| *entry += q * value);
+                add_scaled(table, q, pattern);
             }
         }
         exact
