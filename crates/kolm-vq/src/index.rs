@@ -771,8 +771,8 @@ struct PreparedQuery {
     /// Per part: what the codebook's points are multiplied by, the rotated query part `q'`
     /// (times the scales `ρ` where the part is calibrated).
     indexed: Vec<Vec<f32>>,
-    /// Per part: the calibration's constant `⟨q', μ⟩` (0 for a part without one), added to
-    /// the part's indices' sum before their weight multiplies it.
+    /// Per part: the calibration's constant `⟨q', μ⟩` (0 for a part without one), which each
+    /// vector's estimate adds weighted by its norm for the part.
     shifts: Vec<f32>,
     /// Per part: `S·q'` for `Prod`.
     projected: Vec<Option<Vec<f32>>>,
