@@ -72,6 +72,8 @@ fn build_index(quantizer: Quantizer, vectors: &Matrix<f32>, progress: &Progress)
 
 fn encode(args: &VqEncodeArgs) -> Result<()> {
     let vectors = load_vectors(&args.input)?;
+    // From here on is encoding, the calibration's fit included.
+    let started = Instant::now();
     let config = Config::new(vectors.cols, args.bits)
         .with_variant(args.variant.library())
         .with_codebook(args.codebook.library())
@@ -85,7 +87,6 @@ fn encode(args: &VqEncodeArgs) -> Result<()> {
         bail!("{} would be replaced by its own index; name another with -o", args.input.display());
     }
     let mut file = SafeFile::create(&output, args.force)?;
-    let started = Instant::now();
     let progress = Progress::new(!args.quiet, "encoding", Some((vectors.data.len() * 4) as u64));
     let index = build_index(quantizer, &vectors, &progress)?;
     drop(progress);
@@ -95,13 +96,14 @@ fn encode(args: &VqEncodeArgs) -> Result<()> {
         let raw = vectors.data.len() * 4;
         let stored = index.codes().len();
         eprintln!(
-            "{}: {} vectors × {} → {} ({} bytes per vector, {:.1}× smaller than float32) in {:.2} s",
+            "{}: {} vectors × {} → {} ({} bytes per vector, {:.1}× smaller than float32{}) in {:.2} s",
             output.display(),
             vectors.rows,
             vectors.cols,
             human_bytes(stored),
             index.quantizer().code_len(),
             raw as f64 / stored as f64,
+            if index.quantizer().config().calibration().is_some() { ", calibrated" } else { "" },
             started.elapsed().as_secs_f64()
         );
     }
