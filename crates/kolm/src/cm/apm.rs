@@ -54,8 +54,8 @@ impl Apm {
     /// Starts loading the knots of `context`, which a coming bit will refine in.
     #[inline(always)]
     pub(crate) fn prefetch(&self, context: usize) {
-        super::prefetch(&self.knots[context * 33]);
-        super::prefetch(&self.knots[context * 33 + 32]);
+        super::prefetch(&self.knots, context * 33);
+        super::prefetch(&self.knots, context * 33 + 32);
     }
 
     #[inline(always)]

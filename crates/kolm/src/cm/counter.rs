@@ -183,7 +183,7 @@ impl ContextTable {
     /// Starts loading the bucket for `hash`, so that several tables' look-ups overlap.
     #[inline(always)]
     pub(crate) fn prefetch(&self, hash: u32) {
-        super::prefetch(&self.buckets[self.home(hash)]);
+        super::prefetch(&self.buckets, self.home(hash));
     }
 
     #[inline(always)]

@@ -61,7 +61,7 @@ impl MatchModel {
         let position = history.len();
         if position >= MIN_MATCH {
             self.slot = hash_tail(&history[position - MIN_MATCH..]) as usize & self.mask;
-            super::prefetch(&self.last_seen[self.slot]);
+            super::prefetch(&self.last_seen, self.slot);
         }
     }
 

@@ -167,8 +167,8 @@ impl Mixer {
     #[inline(always)]
     pub(crate) fn prefetch(&self, gate: usize, set: usize) {
         let start = self.regions[gate] + set * self.stride;
-        super::prefetch(&self.weights[start]);
-        super::prefetch(&self.weights[start + self.stride - 1]);
+        super::prefetch(&self.weights, start);
+        super::prefetch(&self.weights, start + self.stride - 1);
     }
 
     #[inline(always)]
