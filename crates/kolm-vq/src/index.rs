@@ -195,9 +195,39 @@ struct Segment {
     /// Blocks of `BLOCK` vectors, `units × 16` bytes each.
     blocks: Vec<u8>,
     /// Per vector: the factor the segment's sum is multiplied by.
-    weights: Vec<f32>,
-    /// Per block: the least and the largest weight of its vectors.
-    weight_ranges: Vec<(f32, f32)>,
+    weights: BlockValues,
+}
+
+/// One `f32` per vector, in whole blocks of [`BLOCK`] as the scan reads them, with each
+/// block's least and largest value, from which the scan bounds the block's scores.
+#[derive(Clone, Debug, Default)]
+struct BlockValues {
+    values: Vec<f32>,
+    ranges: Vec<(f32, f32)>,
+}
+
+impl BlockValues {
+    /// Sets vector `id`'s value; ids come in increasing order from 0.
+    fn push(&mut self, id: usize, value: f32) {
+        if id.is_multiple_of(BLOCK) {
+            self.values.resize(self.values.len() + BLOCK, 0.0);
+            self.ranges.push((value, value));
+        }
+        self.values[id] = value;
+        let (least, largest) = self.ranges.last_mut().expect("a range per block");
+        (*least, *largest) = (least.min(value), largest.max(value));
+    }
+
+    /// The block's values, [`BLOCK`] of them.
+    fn block(&self, block: usize) -> &[f32] {
+        &self.values[block * BLOCK..(block + 1) * BLOCK]
+    }
+
+    /// The most that `factor` times one of the block's values can be.
+    fn bound(&self, block: usize, factor: f32) -> f32 {
+        let (least, largest) = self.ranges[block];
+        (least * factor).max(largest * factor)
+    }
 }
 
 /// The flat index; see the [module docs](self).
@@ -217,13 +247,11 @@ pub struct Index {
     shift_terms: Vec<ShiftTerm>,
 }
 
-/// A calibrated part's norms, which weight its constant `⟨q', μ⟩` in every estimate, laid out
-/// as the scan's weights are (whole blocks) with each block's least and largest.
+/// A calibrated part's norms, which weight its constant `⟨q', μ⟩` in every estimate.
 #[derive(Clone, Debug)]
 struct ShiftTerm {
     part: usize,
-    norms: Vec<f32>,
-    ranges: Vec<(f32, f32)>,
+    norms: BlockValues,
 }
 
 impl Index {
@@ -251,7 +279,7 @@ impl Index {
         }
         let shift_terms = (quantizer.parts.iter().enumerate())
             .filter(|(_, part)| part.calibration.is_some())
-            .map(|(part, _)| ShiftTerm { part, norms: Vec::new(), ranges: Vec::new() })
+            .map(|(part, _)| ShiftTerm { part, norms: BlockValues::default() })
             .collect();
         Index {
             quantizer,
@@ -335,16 +363,9 @@ impl Index {
                     };
                     segment.push(id, &self.quantizer, code, weight);
                 }
-            }
-            for term in &mut self.shift_terms {
-                let norm = self.quantizer.scalars(&self.quantizer.parts[term.part], code).norm;
-                if id.is_multiple_of(BLOCK) {
-                    term.norms.resize(term.norms.len() + BLOCK, 0.0);
-                    term.ranges.push((norm, norm));
+                if let Some(term) = self.shift_terms.iter_mut().find(|term| term.part == part_index) {
+                    term.norms.push(id, scalars.norm);
                 }
-                term.norms[id] = norm;
-                let (least, largest) = term.ranges.last_mut().expect("a range per block");
-                (*least, *largest) = (least.min(norm), largest.max(norm));
             }
             if id.is_multiple_of(BLOCK) {
                 self.least_squared_norms.push(squared_norm);
@@ -584,12 +605,9 @@ impl Index {
                             let QuantizedTables { step, offset, .. } = *scan.tables[query];
                             let largest =
                                 step * scan.sums[slot].iter().copied().max().unwrap_or(0) as i32 as f32 + offset;
-                            let (least_weight, largest_weight) = scan.segment.weight_ranges[block];
-                            let mut most = scale * (least_weight * largest).max(largest_weight * largest);
+                            let mut most = scale * scan.segment.weights.bound(block, largest);
                             if let Some(term) = scan.shift {
-                                let shift = queries[query].prepared.shifts[term.part];
-                                let (least_norm, largest_norm) = term.ranges[block];
-                                most += scale * (least_norm * shift).max(largest_norm * shift);
+                                most += scale * term.norms.bound(block, queries[query].prepared.shifts[term.part]);
                             }
                             bound += most;
                         }
@@ -599,7 +617,7 @@ impl Index {
                         let mut scores = start;
                         for scan in &scans {
                             let QuantizedTables { step, offset, .. } = *scan.tables[query];
-                            let weights = &scan.segment.weights[first..first + BLOCK];
+                            let weights = scan.segment.weights.block(block);
                             // Sums stay far below 2³¹: through i32, the conversion is one SIMD
                             // instruction for four lanes.
                             let scaled =
@@ -608,7 +626,7 @@ impl Index {
                                 None => (0..BLOCK).for_each(|v| scores[v] += scaled(v)),
                                 Some(term) => {
                                     let shift = queries[query].prepared.shifts[term.part];
-                                    let norms = &term.norms[first..first + BLOCK];
+                                    let norms = term.norms.block(block);
                                     (0..BLOCK).for_each(|v| scores[v] += scaled(v) + scale * (norms[v] * shift));
                                 }
                             }
@@ -898,12 +916,12 @@ impl Scorer {
         let segment = &index.segments[0];
         let packed = segment.packed(&index.quantizer, index.code(id as usize));
         let sum = kernel.code_dot(&refinement.levels, &query.even, &query.odd, packed);
-        segment.weights[id as usize] * (query.step * sum as f32 + query.offset) + self.shifted(index, id)
+        segment.weights.values[id as usize] * (query.step * sum as f32 + query.offset) + self.shifted(index, id)
     }
 
     /// What the calibrated parts' constants add to vector `id`'s estimate: `‖x_p‖·⟨q'_p, μ_p⟩`.
     fn shifted(&self, index: &Index, id: u32) -> f32 {
-        (index.shift_terms.iter()).map(|term| term.norms[id as usize] * self.prepared.shifts[term.part]).sum()
+        (index.shift_terms.iter()).map(|term| term.norms.values[id as usize] * self.prepared.shifts[term.part]).sum()
     }
 
     /// The estimated inner product with vector `id`: for each segment, its weight times the
@@ -945,7 +963,7 @@ impl Scorer {
                 for unit in whole..segment.real_units {
                     sums[unit % 4] += entry(unit);
                 }
-                segment.weights[id as usize] * ((sums[0] + sums[1]) + (sums[2] + sums[3]))
+                segment.weights.values[id as usize] * ((sums[0] + sums[1]) + (sums[2] + sums[3]))
             })
             .sum::<f32>()
             + self.shifted(index, id)
@@ -1002,8 +1020,7 @@ impl Segment {
             units,
             real_units,
             blocks: Vec::new(),
-            weights: Vec::new(),
-            weight_ranges: Vec::new(),
+            weights: BlockValues::default(),
         }
     }
 
@@ -1021,8 +1038,6 @@ impl Segment {
         let block_bytes = self.units * 16;
         if id.is_multiple_of(BLOCK) {
             self.blocks.resize(self.blocks.len() + block_bytes, 0);
-            self.weights.resize(self.weights.len() + BLOCK, 0.0);
-            self.weight_ranges.push((weight, weight));
         }
         let packed = self.packed(quantizer, code);
         let (content, bits) = (self.content, self.bits);
@@ -1039,9 +1054,7 @@ impl Segment {
                 block[byte] |= unit_value(content, bits, packed, unit) << shift;
             }
         }
-        self.weights[id] = weight;
-        let (least, largest) = self.weight_ranges.last_mut().expect("a range per block");
-        (*least, *largest) = (least.min(weight), largest.max(weight));
+        self.weights.push(id, weight);
     }
 
     /// Nibble values that occur (16, or 8 for 3-bit indices).

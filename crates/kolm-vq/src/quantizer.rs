@@ -279,47 +279,34 @@ impl Config {
     /// depends on them.
     pub fn with_calibration_from(self, vectors: &[f32]) -> Result<Config, Error> {
         let uncalibrated = Quantizer::new(Config { calibration: None, ..self.clone() })?;
-        let dim = uncalibrated.dim();
-        if !vectors.len().is_multiple_of(dim) {
-            return Err(Error::InvalidArgument(format!(
-                "{} values are not a whole number of {dim}-dimensional vectors",
-                vectors.len()
-            )));
-        }
-        let rows = vectors.len() / dim;
+        let rows = uncalibrated.row_count(vectors)?;
         if rows == 0 {
             return Err(Error::InvalidArgument("a calibration needs at least one vector to fit".into()));
         }
         let stride = rows.div_ceil(CALIBRATION_ROWS).max(1);
-        let mut sums = vec![0.0f64; dim];
-        let mut squares = vec![0.0f64; dim];
-        let mut counts = vec![0u32; uncalibrated.parts.len()];
-        for (row, vector) in vectors.chunks_exact(dim).enumerate().step_by(stride) {
+        // Per part: the rows that were not zero there, and per coordinate Σy and Σy².
+        let mut moments: Vec<(u32, Vec<(f64, f64)>)> =
+            uncalibrated.parts.iter().map(|part| (0, vec![(0.0, 0.0); part.dim()])).collect();
+        for (row, vector) in vectors.chunks_exact(uncalibrated.dim()).enumerate().step_by(stride) {
             uncalibrated.check_vector(vector, row)?;
-            let mut at = 0;
-            for (part, count) in uncalibrated.parts.iter().zip(&mut counts) {
-                let range = at..at + part.dim();
-                at = range.end;
+            for (part, (count, sums)) in uncalibrated.parts.iter().zip(&mut moments) {
                 let Some(y) = part.rotated_unit(vector) else { continue };
                 *count += 1;
-                for ((sum, square), &value) in sums[range.clone()].iter_mut().zip(&mut squares[range]).zip(&y) {
+                for ((sum, square), &value) in sums.iter_mut().zip(&y) {
                     *sum += f64::from(value);
                     *square += f64::from(value) * f64::from(value);
                 }
             }
         }
-        let (mut shift, mut scale) = (Vec::with_capacity(dim), Vec::with_capacity(dim));
-        let mut at = 0;
-        for (part, &count) in uncalibrated.parts.iter().zip(&counts) {
-            let range = at..at + part.dim();
-            at = range.end;
+        let (mut shift, mut scale) = (Vec::with_capacity(uncalibrated.dim()), Vec::with_capacity(uncalibrated.dim()));
+        for (part, (count, sums)) in uncalibrated.parts.iter().zip(moments) {
             if count == 0 {
                 shift.extend(std::iter::repeat_n(0.0, part.dim()));
                 scale.extend(std::iter::repeat_n(1.0, part.dim()));
                 continue;
             }
             let n = f64::from(count);
-            for (&sum, &square) in sums[range.clone()].iter().zip(&squares[range]) {
+            for (sum, square) in sums {
                 let mean = sum / n;
                 let variance = (square / n - mean * mean).max(0.0);
                 shift.push(mean as f32);
@@ -654,13 +641,7 @@ impl Quantizer {
     /// same bytes whatever the thread count. An error names the first bad row.
     pub fn encode_batch(&self, vectors: &[f32]) -> Result<Vec<u8>, Error> {
         use rayon::prelude::*;
-        if !vectors.len().is_multiple_of(self.dim()) {
-            return Err(Error::InvalidArgument(format!(
-                "{} values are not a whole number of {}-dimensional vectors",
-                vectors.len(),
-                self.dim()
-            )));
-        }
+        self.row_count(vectors)?;
         for (row, vector) in vectors.chunks_exact(self.dim()).enumerate() {
             self.check_vector(vector, row)?;
         }
@@ -722,6 +703,18 @@ impl Quantizer {
     pub(crate) fn unpack_indices(&self, part: &Part, code: &[u8], out: &mut [u8]) {
         let start = part.indices_offset(self.config.variant);
         pack::unpack(&code[start..start + part.indices_len()], part.mse_bits, out);
+    }
+
+    /// How many vectors row-major `vectors` holds, or an error if not a whole number.
+    fn row_count(&self, vectors: &[f32]) -> Result<usize, Error> {
+        if !vectors.len().is_multiple_of(self.dim()) {
+            return Err(Error::InvalidArgument(format!(
+                "{} values are not a whole number of {}-dimensional vectors",
+                vectors.len(),
+                self.dim()
+            )));
+        }
+        Ok(vectors.len() / self.dim())
     }
 
     pub(crate) fn check_vector(&self, vector: &[f32], row: usize) -> Result<(), Error> {
