@@ -397,7 +397,7 @@ impl BitPredictor for Predictor {
         }
 
         self.partial = (self.partial << 1) | bit;
-        self.node = (self.node << 1 | bit as usize) % 16;
+        self.node = self.node << 1 | bit as usize;
         self.bit_count += 1;
         if self.bit_count == 4 {
             self.node = 1;
