@@ -80,36 +80,21 @@ fn encode_search_and_info() {
 
 #[test]
 fn eval_reports_recall_and_json() {
-    let json = stdout_of(
-        kolm()
-            .args(["vq", "eval", "-q", "-b", "4", "--variant", "mse,prod", "--json", "-T", "1"])
-            .arg(vectors("minilm384_base1000_f16.npy"))
-            .arg(vectors("minilm384_queries50_f16.npy"))
-            .assert()
-            .success(),
-    );
+    let eval = |options: &[&str], base: &str, queries: &str| {
+        stdout_of(
+            kolm().args(["vq", "eval", "-q"]).args(options).arg(vectors(base)).arg(vectors(queries)).assert().success(),
+        )
+    };
+    let (minilm, minilm_queries) = ("minilm384_base1000_f16.npy", "minilm384_queries50_f16.npy");
+    let json = eval(&["-b", "4", "--variant", "mse,prod", "--json", "-T", "1"], minilm, minilm_queries);
     assert!(json.starts_with("{\"n\": 1000, \"d\": 384, \"queries\": 50, \"metric\": \"ip\""), "{json}");
     assert!(json.contains("\"variant\": \"mse\"") && json.contains("\"variant\": \"prod\""), "{json}");
     let at1 = json.split("\"1\": ").nth(1).unwrap().split(',').next().unwrap().parse::<f64>().unwrap();
     assert!(at1 >= 0.9, "4-bit mse recall@1@1 {at1}");
-    let table = stdout_of(
-        kolm()
-            .args(["vq", "eval", "-q", "-b", "2", "--metric", "l2"])
-            .arg(vectors("glove50_base2000.npy"))
-            .arg(vectors("glove50_queries50.npy"))
-            .assert()
-            .success(),
-    );
+    let table = eval(&["-b", "2", "--metric", "l2"], "glove50_base2000.npy", "glove50_queries50.npy");
     assert!(table.contains("mse-unbiased") && table.contains("R10@10"), "{table}");
-    // Both calibrations, one row each, named in the table and the JSON.
-    let json = stdout_of(
-        kolm()
-            .args(["vq", "eval", "-q", "-b", "2", "--calibration", "none,fitted", "--json", "-T", "1"])
-            .arg(vectors("minilm384_base1000_f16.npy"))
-            .arg(vectors("minilm384_queries50_f16.npy"))
-            .assert()
-            .success(),
-    );
+    // Both calibrations, one row each, named in the JSON.
+    let json = eval(&["-b", "2", "--calibration", "none,fitted", "--json", "-T", "1"], minilm, minilm_queries);
     assert!(json.contains("\"calibration\": \"none\"") && json.contains("\"calibration\": \"fitted\""), "{json}");
 }
 
