@@ -18,8 +18,9 @@
 //! the other; both results belong to the *same* vectors, so they are added as bytes (7-bit
 //! entries: at most 254). The byte sums then go into 16-bit lanes without unpacking (FAISS's
 //! trick: the bytes are added in pairs, the odd bytes once more on their own, and
-//! `even = pairs − 256·odd` modulo 2¹⁶), and every 256 steps they are widened into 32-bit
-//! totals before a lane can overflow. The codes of a block are loaded and split into nibbles
+//! `even = pairs − 256·odd` modulo 2¹⁶). Every 128 quads, before a lane can overflow, a
+//! vector's two lanes (units 0/1 and units 2/3) are added, still in 16 bits, and the sums are
+//! put in vector order and widened into 32-bit totals. The codes of a block are loaded and split into nibbles
 //! once for up to [`MAX_QUERIES`] queries. The scalar kernel computes the same integer sums
 //! one entry at a time, so every kernel gives the same totals bit for bit, and search ranks
 //! the same on every CPU.
@@ -103,6 +104,7 @@ impl Kernel {
     /// the layout above, `units` a multiple of [`UNIT_ALIGN`]) the entries of `tables[q]`
     /// (`units × 16` bytes, entries at most [`MAX_ENTRY`]) its nibbles select, into `sums[q]`.
     /// The kernel must be [available](Kernel::is_available).
+    #[inline(always)]
     pub fn block_sums(self, tables: &[&[u8]], block: &[u8], sums: &mut [[u32; BLOCK]]) {
         assert_eq!(tables.len(), sums.len());
         assert!(tables.iter().all(|table| table.len() == block.len()));
@@ -198,26 +200,45 @@ mod x86 {
 
     use super::BLOCK;
 
-    /// Steps a 16-bit lane can take before 254 per step could overflow it.
-    const STEPS_BEFORE_WIDENING: usize = 256;
+    /// Quads summed in 16-bit lanes before they are widened: a lane adds at most 254 per quad,
+    /// and the two units' lanes of a vector at most 2·254 per quad, which must stay below 2¹⁶.
+    const QUADS_BEFORE_WIDENING: usize = 128;
 
-    /// Writes the 32-bit totals of vectors 0, 2, …, 14; 16, …, 30; 1, …, 15; 17, …, 31 (both
-    /// kernels' order) into `sums` in vector order.
+    /// Writes a chunk's 16-bit sums, widened, into `sums`, or adds them to it after the first
+    /// chunk (`first`). `mixed[h]` and `odd[h]` hold half `h`'s byte pairs and odd bytes
+    /// (vectors `16h` to `16h + 15`), one 128-bit lane per pair of units; the sums are exact
+    /// modulo 2¹⁶, which holds every total of [`QUADS_BEFORE_WIDENING`] quads. The totals go
+    /// to memory rather than stay in registers, which the accumulators need.
     #[target_feature(enable = "avx2")]
-    fn store_in_order(totals: &[__m256i; 4], sums: &mut [u32; BLOCK]) {
-        for (half, (evens, odds)) in [(totals[0], totals[2]), (totals[1], totals[3])].into_iter().enumerate() {
-            // Per 128-bit lane: vectors 0–3 and 8–11 of the half, then 4–7 and 12–15.
-            let (low, high) = (_mm256_unpacklo_epi32(evens, odds), _mm256_unpackhi_epi32(evens, odds));
-            let first = _mm256_permute2x128_si256(low, high, 0x20);
-            let second = _mm256_permute2x128_si256(low, high, 0x31);
-            // SAFETY: sixteen u32 from `half·16`, within the block's 32.
+    fn widen_into(sums: &mut [u32; BLOCK], first: bool, mixed: [__m256i; 2], odd: [__m256i; 2]) {
+        // Both halves at once, each 128-bit lane the sum of one half's two lanes.
+        let across = |x: [__m256i; 2]| {
+            _mm256_add_epi16(_mm256_permute2x128_si256(x[0], x[1], 0x20), _mm256_permute2x128_si256(x[0], x[1], 0x31))
+        };
+        let (mixed, odd) = (across(mixed), across(odd));
+        let even = _mm256_sub_epi16(mixed, _mm256_slli_epi16(odd, 8));
+        // Per 128-bit lane (half): vectors 0–7 of the half, then 8–15.
+        let (low, high) = (_mm256_unpacklo_epi16(even, odd), _mm256_unpackhi_epi16(even, odd));
+        let parts = [
+            _mm256_castsi256_si128(low),
+            _mm256_castsi256_si128(high),
+            _mm256_extracti128_si256(low, 1),
+            _mm256_extracti128_si256(high, 1),
+        ];
+        for (eight, part) in sums.chunks_exact_mut(8).zip(parts) {
+            let at = eight.as_mut_ptr().cast::<__m256i>();
+            let mut total = _mm256_cvtepu16_epi32(part);
+            // SAFETY: eight u32.
             unsafe {
-                _mm256_storeu_si256(sums.as_mut_ptr().add(16 * half).cast(), first);
-                _mm256_storeu_si256(sums.as_mut_ptr().add(16 * half + 8).cast(), second);
+                if !first {
+                    total = _mm256_add_epi32(total, _mm256_loadu_si256(at));
+                }
+                _mm256_storeu_si256(at, total);
             }
         }
     }
 
+    #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn avx2_sums(tables: &[&[u8]], block: &[u8], sums: &mut [[u32; BLOCK]]) {
         for (tables, sums) in tables.chunks(2).zip(sums.chunks_mut(2)) {
@@ -229,27 +250,20 @@ mod x86 {
         }
     }
 
-    /// Adds the 16-bit lanes of the two 128-bit halves of `x`, widened to 32 bits.
+    #[inline]
     #[target_feature(enable = "avx2")]
-    fn fold_halves(x: __m256i) -> __m256i {
-        _mm256_add_epi32(
-            _mm256_cvtepu16_epi32(_mm256_castsi256_si128(x)),
-            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(x, 1)),
-        )
-    }
-
-    #[target_feature(enable = "avx2")]
-    fn avx2_group<const Q: usize>(tables: [&[u8]; Q], block: &[u8], sums: [&mut [u32; BLOCK]; Q]) {
+    fn avx2_group<const Q: usize>(tables: [&[u8]; Q], block: &[u8], mut sums: [&mut [u32; BLOCK]; Q]) {
         let nibble = _mm256_set1_epi8(0x0f);
-        // Per query: 32-bit totals of vectors 0, 2, …, 14; 16, …, 30; 1, …, 15; 17, …, 31.
-        let mut totals = [[_mm256_setzero_si256(); 4]; Q];
         let quads = block.len() / 64;
-        for first in (0..quads).step_by(STEPS_BEFORE_WIDENING) {
+        if quads == 0 {
+            sums.iter_mut().for_each(|sums| sums.fill(0));
+        }
+        for first in (0..quads).step_by(QUADS_BEFORE_WIDENING) {
             // Per query and half of the quad (vectors 0–15, 16–31): byte pairs and odd bytes;
             // lane 0 holds units 0/1 of the quad, lane 1 units 2/3.
             let mut mixed = [[_mm256_setzero_si256(); 2]; Q];
             let mut odd = [[_mm256_setzero_si256(); 2]; Q];
-            for quad in first..(first + STEPS_BEFORE_WIDENING).min(quads) {
+            for quad in first..(first + QUADS_BEFORE_WIDENING).min(quads) {
                 for half in 0..2 {
                     // SAFETY: `quad·64 + 64 ≤ block.len()`, which every table's length equals.
                     let codes = unsafe { _mm256_loadu_si256(block.as_ptr().add(quad * 64 + half * 32).cast()) };
@@ -267,16 +281,9 @@ mod x86 {
                     }
                 }
             }
-            for q in 0..Q {
-                let even = |half: usize| _mm256_sub_epi16(mixed[q][half], _mm256_slli_epi16(odd[q][half], 8));
-                let parts = [even(0), even(1), odd[q][0], odd[q][1]];
-                for (total, part) in totals[q].iter_mut().zip(parts) {
-                    *total = _mm256_add_epi32(*total, fold_halves(part));
-                }
+            for (q, sums) in sums.iter_mut().enumerate() {
+                widen_into(sums, first == 0, mixed[q], odd[q]);
             }
-        }
-        for (totals, sums) in totals.iter().zip(sums) {
-            store_in_order(totals, sums);
         }
     }
 
@@ -294,16 +301,17 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx512f,avx512bw")]
-    fn avx512_group<const Q: usize>(tables: [&[u8]; Q], block: &[u8], sums: [&mut [u32; BLOCK]; Q]) {
+    fn avx512_group<const Q: usize>(tables: [&[u8]; Q], block: &[u8], mut sums: [&mut [u32; BLOCK]; Q]) {
         let nibble = _mm512_set1_epi8(0x0f);
-        // Per query: 32-bit totals of vectors 0, 2, …, 14; 16, …, 30; 1, …, 15; 17, …, 31.
-        let mut totals = [[_mm256_setzero_si256(); 4]; Q];
         let quads = block.len() / 64;
-        for first in (0..quads).step_by(STEPS_BEFORE_WIDENING) {
+        if quads == 0 {
+            sums.iter_mut().for_each(|sums| sums.fill(0));
+        }
+        for first in (0..quads).step_by(QUADS_BEFORE_WIDENING) {
             // 128-bit lanes of a sum: units 0/1 and 2/3 of vectors 0–15, then of 16–31.
             let mut mixed = [_mm512_setzero_si512(); Q];
             let mut odd = [_mm512_setzero_si512(); Q];
-            for quad in first..(first + STEPS_BEFORE_WIDENING).min(quads) {
+            for quad in first..(first + QUADS_BEFORE_WIDENING).min(quads) {
                 // SAFETY: `quad·64 + 64 ≤ block.len()`, which every table's length equals.
                 let codes = unsafe { _mm512_loadu_si512(block.as_ptr().add(quad * 64).cast()) };
                 let low = _mm512_and_si512(codes, nibble);
@@ -323,21 +331,10 @@ mod x86 {
                     odd[q] = _mm512_add_epi16(odd[q], _mm512_srli_epi16(both, 8));
                 }
             }
-            for q in 0..Q {
-                let even = _mm512_sub_epi16(mixed[q], _mm512_slli_epi16(odd[q], 8));
-                let parts = [
-                    _mm512_castsi512_si256(even),
-                    _mm512_extracti64x4_epi64(even, 1),
-                    _mm512_castsi512_si256(odd[q]),
-                    _mm512_extracti64x4_epi64(odd[q], 1),
-                ];
-                for (total, part) in totals[q].iter_mut().zip(parts) {
-                    *total = _mm256_add_epi32(*total, fold_halves(part));
-                }
+            let halves = |x: __m512i| [_mm512_castsi512_si256(x), _mm512_extracti64x4_epi64(x, 1)];
+            for (q, sums) in sums.iter_mut().enumerate() {
+                widen_into(sums, first == 0, halves(mixed[q]), halves(odd[q]));
             }
-        }
-        for (totals, sums) in totals.iter().zip(sums) {
-            store_in_order(totals, sums);
         }
     }
 
