@@ -197,6 +197,7 @@ pub(crate) fn add_scaled(table: &mut [f32; 16], q: f32, pattern: &[f32; 16]) {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
+    use std::ops::Range;
 
     use super::BLOCK;
 
@@ -204,13 +205,23 @@ mod x86 {
     /// and the two units' lanes of a vector at most 2·254 per quad, which must stay below 2¹⁶.
     const QUADS_BEFORE_WIDENING: usize = 128;
 
-    /// Writes a chunk's 16-bit sums, widened, into `sums`, or adds them to it after the first
-    /// chunk (`first`). `mixed[h]` and `odd[h]` hold half `h`'s byte pairs and odd bytes
+    /// The quads of a block in chunks of at most [`QUADS_BEFORE_WIDENING`], each with whether
+    /// its sums add to those before it. There is always a first chunk, empty for an empty
+    /// block, so that the sums are always written.
+    fn chunks(quads: usize) -> impl Iterator<Item = (Range<usize>, bool)> {
+        let first = 0..quads.min(QUADS_BEFORE_WIDENING);
+        let rest = (QUADS_BEFORE_WIDENING..quads)
+            .step_by(QUADS_BEFORE_WIDENING)
+            .map(move |start| (start..(start + QUADS_BEFORE_WIDENING).min(quads), true));
+        std::iter::once((first, false)).chain(rest)
+    }
+
+    /// Writes a chunk's 16-bit sums, widened, into `sums`, or adds them to it (`add`). `mixed[h]` and `odd[h]` hold half `h`'s byte pairs and odd bytes
     /// (vectors `16h` to `16h + 15`), one 128-bit lane per pair of units; the sums are exact
     /// modulo 2¹⁶, which holds every total of [`QUADS_BEFORE_WIDENING`] quads. The totals go
     /// to memory rather than stay in registers, which the accumulators need.
     #[target_feature(enable = "avx2")]
-    fn widen_into(sums: &mut [u32; BLOCK], first: bool, mixed: [__m256i; 2], odd: [__m256i; 2]) {
+    fn widen_into(sums: &mut [u32; BLOCK], add: bool, mixed: [__m256i; 2], odd: [__m256i; 2]) {
         // Both halves at once, each 128-bit lane the sum of one half's two lanes.
         let across = |x: [__m256i; 2]| {
             _mm256_add_epi16(_mm256_permute2x128_si256(x[0], x[1], 0x20), _mm256_permute2x128_si256(x[0], x[1], 0x31))
@@ -230,7 +241,7 @@ mod x86 {
             let mut total = _mm256_cvtepu16_epi32(part);
             // SAFETY: eight u32.
             unsafe {
-                if !first {
+                if add {
                     total = _mm256_add_epi32(total, _mm256_loadu_si256(at));
                 }
                 _mm256_storeu_si256(at, total);
@@ -254,16 +265,12 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     fn avx2_group<const Q: usize>(tables: [&[u8]; Q], block: &[u8], mut sums: [&mut [u32; BLOCK]; Q]) {
         let nibble = _mm256_set1_epi8(0x0f);
-        let quads = block.len() / 64;
-        if quads == 0 {
-            sums.iter_mut().for_each(|sums| sums.fill(0));
-        }
-        for first in (0..quads).step_by(QUADS_BEFORE_WIDENING) {
-            // Per query and half of the quad (vectors 0–15, 16–31): byte pairs and odd bytes;
-            // lane 0 holds units 0/1 of the quad, lane 1 units 2/3.
+        // Per query and half of the quad (vectors 0–15, 16–31): byte pairs and odd bytes of the
+        // quads in `range`; lane 0 holds units 0/1 of the quad, lane 1 units 2/3.
+        let chunk = |range: Range<usize>| {
             let mut mixed = [[_mm256_setzero_si256(); 2]; Q];
             let mut odd = [[_mm256_setzero_si256(); 2]; Q];
-            for quad in first..(first + QUADS_BEFORE_WIDENING).min(quads) {
+            for quad in range {
                 for half in 0..2 {
                     // SAFETY: `quad·64 + 64 ≤ block.len()`, which every table's length equals.
                     let codes = unsafe { _mm256_loadu_si256(block.as_ptr().add(quad * 64 + half * 32).cast()) };
@@ -281,8 +288,12 @@ mod x86 {
                     }
                 }
             }
+            (mixed, odd)
+        };
+        for (range, add) in chunks(block.len() / 64) {
+            let (mixed, odd) = chunk(range);
             for (q, sums) in sums.iter_mut().enumerate() {
-                widen_into(sums, first == 0, mixed[q], odd[q]);
+                widen_into(sums, add, mixed[q], odd[q]);
             }
         }
     }
@@ -303,15 +314,11 @@ mod x86 {
     #[target_feature(enable = "avx512f,avx512bw")]
     fn avx512_group<const Q: usize>(tables: [&[u8]; Q], block: &[u8], mut sums: [&mut [u32; BLOCK]; Q]) {
         let nibble = _mm512_set1_epi8(0x0f);
-        let quads = block.len() / 64;
-        if quads == 0 {
-            sums.iter_mut().for_each(|sums| sums.fill(0));
-        }
-        for first in (0..quads).step_by(QUADS_BEFORE_WIDENING) {
-            // 128-bit lanes of a sum: units 0/1 and 2/3 of vectors 0–15, then of 16–31.
+        // 128-bit lanes of a sum: units 0/1 and 2/3 of vectors 0–15, then of 16–31.
+        let chunk = |range: Range<usize>| {
             let mut mixed = [_mm512_setzero_si512(); Q];
             let mut odd = [_mm512_setzero_si512(); Q];
-            for quad in first..(first + QUADS_BEFORE_WIDENING).min(quads) {
+            for quad in range {
                 // SAFETY: `quad·64 + 64 ≤ block.len()`, which every table's length equals.
                 let codes = unsafe { _mm512_loadu_si512(block.as_ptr().add(quad * 64).cast()) };
                 let low = _mm512_and_si512(codes, nibble);
@@ -331,9 +338,13 @@ mod x86 {
                     odd[q] = _mm512_add_epi16(odd[q], _mm512_srli_epi16(both, 8));
                 }
             }
-            let halves = |x: __m512i| [_mm512_castsi512_si256(x), _mm512_extracti64x4_epi64(x, 1)];
+            (mixed, odd)
+        };
+        let halves = |x: __m512i| [_mm512_castsi512_si256(x), _mm512_extracti64x4_epi64(x, 1)];
+        for (range, add) in chunks(block.len() / 64) {
+            let (mixed, odd) = chunk(range);
             for (q, sums) in sums.iter_mut().enumerate() {
-                widen_into(sums, first == 0, halves(mixed[q]), halves(odd[q]));
+                widen_into(sums, add, halves(mixed[q]), halves(odd[q]));
             }
         }
     }
