@@ -560,6 +560,8 @@ def parse_args():
 def main():
     args = parse_args()
     bits_list = [int(b) for b in args.bits.split(",")]
+    # Made now, so that a missing folder does not end a quarter-hour run at its last step.
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     report = {
         "machine": machine(),
