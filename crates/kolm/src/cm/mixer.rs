@@ -14,7 +14,7 @@ use super::logistic::{STRETCH_LIMIT, squash};
 /// The most inputs a mixer takes: level 9 has 60.
 const MAX_INPUTS: usize = 64;
 /// The most gates a mixer has.
-const MAX_GATES: usize = 6;
+pub(crate) const MAX_GATES: usize = 6;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
 /// inputs that stay 0 (so their weights never move and add nothing): the loops over them
 /// then run without remainders.

@@ -365,26 +365,9 @@ impl Config {
             + 1
     }
 
-    /// The weight sets of each of the mixer's gates: by match state and partial byte; by the
-    /// previous byte and partial byte; by the byte two back or an image's neighbourhood; by
-    /// the two bytes before the previous one; by the letters of the current word (0–15), the
-    /// previous byte's high nibble and the partial byte; by how many orders have seen their
-    /// context at this bit (0–7), the match length and the partial byte.
+    /// The weight sets of each of the mixer's gates ([`model::Gate`]), in its order.
     pub(crate) fn gate_sets(&self) -> Vec<usize> {
-        let mut gates = vec![4 * 256];
-        if self.runs(Component::ByteGate) {
-            gates.push(256 * 256);
-        }
-        if self.runs(Component::Order2Gates) {
-            gates.extend([256 + image::NEIGHBOURHOODS, 256 * 256]);
-        }
-        if self.runs(Component::WordGate) {
-            gates.push(16 * 16 * 256);
-        }
-        if self.runs(Component::SeenOrdersGate) {
-            gates.push(8 * 4 * 256);
-        }
-        gates
+        model::Gate::all(self).into_iter().map(model::Gate::sets).collect()
     }
 }
 
@@ -677,6 +660,24 @@ mod tests {
             assert!(tables <= estimate && estimate < tables + (16 << 20), "level {level}: {tables} vs {estimate}");
             // Small blocks get small tables.
             assert!(config.for_block(1000).log_buckets <= 12);
+        }
+    }
+
+    /// Each bit chooses its weight sets in the order of `Gate`'s variants, and loads the
+    /// previous byte's a bit ahead from a fixed slot: that holds only while `Gate::all` keeps
+    /// that order, for every level and every gate switched off.
+    #[test]
+    fn gates_keep_the_order_of_their_variants() {
+        let gate_parts = [Component::ByteGate, Component::Order2Gates, Component::WordGate, Component::SeenOrdersGate];
+        for level in 1..=9 {
+            let config = crate::Level::new(level).unwrap().cm_config(LATEST_REVISION);
+            for without in std::iter::once(None).chain(gate_parts.map(Some)) {
+                let gates = model::Gate::all(&Config { without, ..config });
+                assert!(gates.is_sorted_by_key(|&gate| gate as usize), "level {level} without {without:?}");
+                assert!(gates.len() <= mixer::MAX_GATES && gates[0] == model::Gate::MatchState);
+                let slot = gates.iter().position(|&gate| gate == model::Gate::PreviousByte);
+                assert!(slot.is_none_or(|slot| slot == model::Gate::PREVIOUS_BYTE_SLOT));
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use super::history::{self, HistoryMaps};
 use super::image::{self, ImageModel};
 use super::logistic::stretch;
 use super::matcher::MatchModel;
-use super::mixer::Mixer;
+use super::mixer::{MAX_GATES, Mixer};
 use super::record::RecordDetector;
 use super::{Component, Config};
 
@@ -101,6 +101,60 @@ impl ContextKind {
     }
 }
 
+/// What picks a mixer gate's weight set. [`Gate::all`] is the one place that orders them:
+/// the mixer's weight regions ([`Config::gate_sets`]) and each bit's choice of sets follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Gate {
+    /// The match state (four length classes) with the partial byte: every level.
+    MatchState,
+    /// The previous byte with the partial byte.
+    PreviousByte,
+    /// The byte two back, or a 1-bit image's neighbourhood.
+    SecondByte,
+    /// The bytes two and three back.
+    SecondAndThirdBytes,
+    /// The letters of the current word so far (up to 15), the previous byte's high nibble and
+    /// the partial byte.
+    WordLetters,
+    /// How many orders have seen their context at this bit (up to 7), the match state and the
+    /// partial byte.
+    SeenOrders,
+}
+
+impl Gate {
+    /// Where [`Gate::PreviousByte`] is among the mixer's gates when it runs: second, after
+    /// the match state, which always runs.
+    pub(super) const PREVIOUS_BYTE_SLOT: usize = 1;
+
+    /// The gates of `config`, in the mixer's order: the order of the variants.
+    pub(super) fn all(config: &Config) -> Vec<Gate> {
+        let optional: [(Component, &[Gate]); 4] = [
+            (Component::ByteGate, &[Gate::PreviousByte]),
+            (Component::Order2Gates, &[Gate::SecondByte, Gate::SecondAndThirdBytes]),
+            (Component::WordGate, &[Gate::WordLetters]),
+            (Component::SeenOrdersGate, &[Gate::SeenOrders]),
+        ];
+        let mut gates = vec![Gate::MatchState];
+        for (part, more) in optional {
+            if config.runs(part) {
+                gates.extend_from_slice(more);
+            }
+        }
+        gates
+    }
+
+    /// How many weight sets the gate chooses among.
+    pub(super) fn sets(self) -> usize {
+        match self {
+            Gate::MatchState => 4 * 256,
+            Gate::PreviousByte | Gate::SecondAndThirdBytes => 256 * 256,
+            Gate::SecondByte => 256 + image::NEIGHBOURHOODS,
+            Gate::WordLetters => 16 * 16 * 256,
+            Gate::SeenOrders => 8 * 4 * 256,
+        }
+    }
+}
+
 pub(crate) struct Predictor {
     order0: Vec<u32>,
     order1: Vec<u32>,
@@ -121,11 +175,8 @@ pub(crate) struct Predictor {
     match_model: bool,
     confidence: bool,
     apms: bool,
-    /// Which of the mixer's gates run, beside the first (match state and partial byte).
-    byte_gate: bool,
-    order2_gates: bool,
-    word_gate: bool,
-    seen_orders_gate: bool,
+    /// Which of the mixer's gates run, by [`Gate`].
+    gates: [bool; MAX_GATES],
     /// The counters' last bits that the confidence maps tell apart: both or none.
     last_bits_mask: u32,
     matcher: MatchModel,
@@ -212,6 +263,7 @@ impl Predictor {
         let contextual = kinds.iter().filter(|kind| kind.contextual()).count();
         let histories = config.runs(Component::ByteHistories);
         assert!(!histories || contextual <= history::MAX_CONTEXTS);
+        let gates = Gate::all(config);
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
@@ -241,10 +293,7 @@ impl Predictor {
             match_model,
             confidence,
             apms: config.runs(Component::Apms),
-            byte_gate: config.runs(Component::ByteGate),
-            order2_gates: config.runs(Component::Order2Gates),
-            word_gate: config.runs(Component::WordGate),
-            seen_orders_gate: config.runs(Component::SeenOrdersGate),
+            gates: std::array::from_fn(|variant| gates.iter().any(|&gate| gate as usize == variant)),
             last_bits_mask: if config.runs(Component::LastBits) { 0b11 } else { 0 },
             matcher: MatchModel::new(config.log_match),
             mixer: Mixer::new(config.mixer_width(), &config.gate_sets(), 6, config.mixer_warm_up),
@@ -334,32 +383,36 @@ impl BitPredictor for Predictor {
         drop(inputs);
         let match_state = if self.match_model { self.matcher.length_bucket() } else { 0 };
         let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
+        let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
+        // In the order of `Gate`'s variants, which `Gate::all` keeps.
         let mut sets = [match_state * 256 + partial, 0, 0, 0, 0, 0];
-        let mut gates = 1;
-        if self.byte_gate {
-            sets[gates] = c1 << 8 | partial;
-            gates += 1;
+        let mut count = 1;
+        if self.gates[Gate::PreviousByte as usize] {
+            sets[count] = c1 << 8 | partial;
+            count += 1;
         }
-        if self.order2_gates {
-            let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
-            sets[gates] = neighbourhood.map_or(c2, |neighbourhood| 256 + neighbourhood);
-            sets[gates + 1] = c3 << 8 | c2;
-            gates += 2;
+        if self.gates[Gate::SecondByte as usize] {
+            sets[count] = neighbourhood.map_or(c2, |neighbourhood| 256 + neighbourhood);
+            count += 1;
         }
-        if self.word_gate {
-            sets[gates] = (self.word_letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
-            gates += 1;
+        if self.gates[Gate::SecondAndThirdBytes as usize] {
+            sets[count] = c3 << 8 | c2;
+            count += 1;
         }
-        if self.seen_orders_gate {
+        if self.gates[Gate::WordLetters as usize] {
+            sets[count] = (self.word_letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
+            count += 1;
+        }
+        if self.gates[Gate::SeenOrders as usize] {
             // How many of the orders (the first contexts) have seen their context at this bit.
             let seen_orders = (self.contexts[..self.orders.len()].iter_mut())
                 .map(|context| *context.table.counter(context.bucket, node))
                 .filter(|&counter| counter::hashed_count(counter) > 0)
                 .count();
-            sets[gates] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
-            gates += 1;
+            sets[count] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
+            count += 1;
         }
-        let p = self.mixer.mix(&sets[..gates]);
+        let p = self.mixer.mix(&sets[..count]);
         self.prefetch_next_bit(c1, partial);
         if !self.apms {
             return p as u32;
@@ -434,8 +487,8 @@ impl Predictor {
         let (first, step) = if partial >= 128 { ((partial & 0x7F) << 9 | 1, 256) } else { (c1 << 8 | partial << 1, 1) };
         for bit in 0..2 {
             let context = first + bit * step;
-            if self.byte_gate {
-                self.mixer.prefetch(1, context);
+            if self.gates[Gate::PreviousByte as usize] {
+                self.mixer.prefetch(Gate::PREVIOUS_BYTE_SLOT, context);
             }
             if self.apms {
                 self.by_order1.prefetch(context);
@@ -447,7 +500,7 @@ impl Predictor {
     #[inline(always)]
     fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
-        if self.word_model || self.text || self.word_gate {
+        if self.word_model || self.text || self.gates[Gate::WordLetters as usize] {
             if byte.is_ascii_alphabetic() {
                 self.word = (self.word ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
                 self.word_letters += 1;
