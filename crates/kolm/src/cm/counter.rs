@@ -20,6 +20,11 @@
 //! byte costs about two cache misses per model. A lookup probes three neighbouring buckets
 //! for the check; if none matches, the least used of them (by the count of its first
 //! counter, the number of times the context was seen) is cleared and taken.
+//!
+//! Updating every context's counter and confidence cell eight at a time with AVX2 (a gather
+//! for the rates and the 39-bit product from two 32-bit ones, the same values bit for bit)
+//! was measured and did not make level 2 or 9 faster: the engine does not wait on these
+//! instructions.
 
 use super::history::MAX_RUN;
 

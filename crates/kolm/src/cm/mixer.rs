@@ -8,6 +8,11 @@
 //! error y − p in 1/4096ths. Several gates can each pick a set; their predictions are averaged
 //! in the stretched domain and each set learns from its own error. All integer, so identical
 //! everywhere.
+//!
+//! A learned second layer in place of the average (weights over the gates' outputs, one set
+//! or sets chosen by the match state, the bit's position or the previous byte, learning at
+//! several rates) was measured at level 9 on the seven small corpus files that paq8px
+//! finishes: 0.16 % smaller at best, not worth its cost.
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
