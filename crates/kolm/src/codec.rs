@@ -16,7 +16,8 @@
 //! | 6 | level table revision 5: levels 2–9 sort a block of at least 512 KiB where a trial finds the engine no better on it, a first payload byte recording the choice; written for levels 2–9 |
 //! | 7 | level table revision 6: levels 6–9 add the text and 1-bit image contexts, two mixer gates and the mixer's warm-up; written only for levels 6–9 |
 //! | 8 | level table revision 7: levels 6–9 add byte histories to the orders' and words' contexts, let the counters of the orders, words and text contexts settle, and silence the byte contexts while a 1-bit image's pixels predict better; written by levels 6–9 before codec 9 |
-//! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and two mixer gates, by the letters of the current word and by how many orders have seen their context; written by every level |
+//! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and two mixer gates, by the letters of the current word and by how many orders have seen their context; written by levels 6–9 (by levels 1–5 before codec 10) |
+//! | 10 | level table revision 9: at levels 1–5 the mixer's output, in the stretched domain, is refined by the order-1 APM alone (no partial-byte APM); written by levels 1–5 |
 
 use crate::Error;
 use crate::cm;
@@ -46,7 +47,7 @@ impl Codec {
         match id {
             1 => Ok(Codec::MidicothRepaired),
             2.. if id - 1 <= cm::LATEST_REVISION => Ok(Codec::ContextMixing { revision: id - 1 }),
-            codec => Err(Error::UnknownCodec { codec }),
+            codec => Err(Error::UnknownCodec { codec, newest: cm::LATEST_REVISION + 1 }),
         }
     }
 
@@ -60,7 +61,8 @@ impl Codec {
             Codec::ContextMixing { revision: 5 } => "cm5",
             Codec::ContextMixing { revision: 6 } => "cm6",
             Codec::ContextMixing { revision: 7 } => "cm7",
-            Codec::ContextMixing { .. } => "cm8",
+            Codec::ContextMixing { revision: 8 } => "cm8",
+            Codec::ContextMixing { .. } => "cm9",
         }
     }
 }

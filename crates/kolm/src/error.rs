@@ -38,10 +38,12 @@ pub enum Error {
         supported: u8,
     },
     /// The input names a block codec this library does not know.
-    #[error("unknown codec {codec} (this kolm knows codec 1); a newer kolm may read it")]
+    #[error("unknown codec {codec} (this kolm knows codecs 1 to {newest}); a newer kolm may read it")]
     UnknownCodec {
         /// The codec identifier found.
         codec: u8,
+        /// The newest codec this library reads.
+        newest: u8,
     },
     /// The input is damaged or cut short.
     #[error("truncated or corrupt: {0}")]

@@ -79,7 +79,8 @@ impl Level {
     /// picks), 6 for codec 7 (text and 1-bit image contexts and two more gates from level 6),
     /// 7 for codec 8 (byte histories, steady counters and muting by images from level 6), 8
     /// for codec 9 (the counters' last bits at every level; layout contexts and the word and
-    /// seen-orders gates from level 6).
+    /// seen-orders gates from level 6), 9 for codec 10 (one APM on the mixer's output at
+    /// levels 1–5).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -101,6 +102,7 @@ impl Level {
             layout: revision >= 8 && self.0 >= 6,
             word_gate: revision >= 8 && self.0 >= 6,
             seen_orders_gate: revision >= 8 && self.0 >= 6,
+            single_apm: revision >= 9 && self.0 <= 5,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

@@ -75,6 +75,8 @@ pub(crate) struct Mixer {
     /// The rate the next updates use, and how many updates there have been.
     current_rate: i32,
     updates: u32,
+    /// The last prediction, in the stretched domain.
+    stretched: i32,
 }
 
 /// Updates after which a warming-up mixer's extra rate has halved; it falls as
@@ -112,6 +114,7 @@ impl Mixer {
             warm_up,
             current_rate: if warm_up { 4 * rate } else { rate },
             updates: 0,
+            stretched: 0,
         }
     }
 
@@ -147,14 +150,22 @@ impl Mixer {
         }
         // Divisions by constants are shifts; a division by a number unknown here would cost
         // as much as the rest of the mix.
-        squash(match self.gates {
+        self.stretched = match self.gates {
             1 => sum,
             2 => sum / 2,
             3 => sum / 3,
             4 => sum / 4,
             5 => sum / 5,
             _ => sum / 6,
-        })
+        };
+        squash(self.stretched)
+    }
+
+    /// The last mixed prediction in the stretched domain (within ±[`STRETCH_LIMIT`]), before
+    /// [`Mixer::mix`] squashed it.
+    #[inline(always)]
+    pub(crate) fn stretched(&self) -> i32 {
+        self.stretched
     }
 
     /// Bytes of weights.
