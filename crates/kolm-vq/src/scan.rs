@@ -19,11 +19,11 @@
 //! entries: at most 254). The byte sums then go into 16-bit lanes without unpacking (FAISS's
 //! trick: the bytes are added in pairs, the odd bytes once more on their own, and
 //! `even = pairs − 256·odd` modulo 2¹⁶). Every 128 quads, before a lane can overflow, a
-//! vector's two lanes (units 0/1 and units 2/3) are added, still in 16 bits, and the sums are
-//! put in vector order and widened into 32-bit totals. The codes of a block are loaded and split into nibbles
-//! once for up to [`MAX_QUERIES`] queries. The scalar kernel computes the same integer sums
-//! one entry at a time, so every kernel gives the same totals bit for bit, and search ranks
-//! the same on every CPU.
+//! vector's two lanes (units 0/1 and units 2/3) are added, still in 16 bits, and the sums
+//! are put in vector order and widened into 32-bit totals. The codes of a block are loaded
+//! and split into nibbles once for up to [`MAX_QUERIES`] queries. The scalar kernel computes
+//! the same integer sums one entry at a time, so every kernel gives the same totals bit for
+//! bit, and search ranks the same on every CPU.
 //!
 //! **One code at a time.** The second pass of a two-stage search scores a shortlist of
 //! vectors from their packed 4-bit codes (two coordinates per byte, vector after vector), where
@@ -216,10 +216,10 @@ mod x86 {
         std::iter::once((first, false)).chain(rest)
     }
 
-    /// Writes a chunk's 16-bit sums, widened, into `sums`, or adds them to it (`add`). `mixed[h]` and `odd[h]` hold half `h`'s byte pairs and odd bytes
-    /// (vectors `16h` to `16h + 15`), one 128-bit lane per pair of units; the sums are exact
-    /// modulo 2¹⁶, which holds every total of [`QUADS_BEFORE_WIDENING`] quads. The totals go
-    /// to memory rather than stay in registers, which the accumulators need.
+    /// Writes a chunk's 16-bit sums, widened, into `sums`, or adds them to it (`add`).
+    /// `mixed[h]` and `odd[h]` hold half `h`'s byte pairs and odd bytes (vectors `16h` to
+    /// `16h + 15`), one 128-bit lane per pair of units; the sums are exact modulo 2¹⁶, which
+    /// holds every total of [`QUADS_BEFORE_WIDENING`] quads.
     #[target_feature(enable = "avx2")]
     fn widen_into(sums: &mut [u32; BLOCK], add: bool, mixed: [__m256i; 2], odd: [__m256i; 2]) {
         // Both halves at once, each 128-bit lane the sum of one half's two lanes.
