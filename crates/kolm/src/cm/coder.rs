@@ -115,12 +115,18 @@ pub(crate) trait BitPredictor {
     fn p(&mut self) -> u32;
     /// Learns the bit that came.
     fn update(&mut self, bit: u32);
+    /// Told, before the first bit of a byte, what that byte is: only an encoder knows it,
+    /// so this may start loading memory the byte will need, and must not change a
+    /// prediction.
+    #[inline(always)]
+    fn foresee(&self, _byte: u8) {}
 }
 
 /// Codes the bytes of `chunk` with `predictor`'s probabilities.
 #[inline(always)]
 pub(crate) fn encode_bytes<P: BitPredictor>(chunk: &[u8], predictor: &mut P, encoder: &mut Encoder) {
     for &byte in chunk {
+        predictor.foresee(byte);
         for shift in (0..8).rev() {
             let bit = u32::from(byte >> shift) & 1;
             encoder.encode(bit, predictor.p(), P::BITS);
