@@ -75,8 +75,6 @@ pub(crate) struct Mixer {
     /// The rate the next updates use, and how many updates there have been.
     current_rate: i32,
     updates: u32,
-    /// The last prediction, in the stretched domain.
-    stretched: i32,
 }
 
 /// Updates after which a warming-up mixer's extra rate has halved; it falls as
@@ -114,7 +112,6 @@ impl Mixer {
             warm_up,
             current_rate: if warm_up { 4 * rate } else { rate },
             updates: 0,
-            stretched: 0,
         }
     }
 
@@ -129,7 +126,8 @@ impl Mixer {
         self.inputs[..inputs.len()].copy_from_slice(inputs);
     }
 
-    /// The mixed 12-bit probability, with `sets[g]` the weight set gate g selects.
+    /// The mixed prediction in the stretched domain (within ±[`STRETCH_LIMIT`]; `squash` of
+    /// it is the 12-bit probability), with `sets[g]` the weight set gate g selects.
     #[inline(always)]
     pub(crate) fn mix(&mut self, sets: &[usize]) -> i32 {
         debug_assert_eq!(sets.len(), self.gates);
@@ -150,22 +148,14 @@ impl Mixer {
         }
         // Divisions by constants are shifts; a division by a number unknown here would cost
         // as much as the rest of the mix.
-        self.stretched = match self.gates {
+        match self.gates {
             1 => sum,
             2 => sum / 2,
             3 => sum / 3,
             4 => sum / 4,
             5 => sum / 5,
             _ => sum / 6,
-        };
-        squash(self.stretched)
-    }
-
-    /// The last mixed prediction in the stretched domain (within ±[`STRETCH_LIMIT`]), before
-    /// [`Mixer::mix`] squashed it.
-    #[inline(always)]
-    pub(crate) fn stretched(&self) -> i32 {
-        self.stretched
+        }
     }
 
     /// Bytes of weights.
@@ -226,7 +216,7 @@ mod tests {
         for i in 0..4000u32 {
             let bit = (i * 7 / 3) & 1;
             mixer.add_all(&[if bit == 1 { 600 } else { -600 }, if i % 3 == 0 { 900 } else { -900 }]);
-            let p = mixer.mix(&[0]);
+            let p = squash(mixer.mix(&[0]));
             if i >= 3000 {
                 let p1 = f64::from(p) / 4096.0;
                 cost -= if bit == 1 { p1.log2() } else { (1.0 - p1).log2() };
@@ -250,7 +240,7 @@ mod tests {
                 let bit = (state >> 16) & 1;
                 let said = if (state >> 20) & 3 == 0 { 1 - bit } else { bit };
                 mixer.add_all(&[if said == 1 { 60 } else { -60 }, (state >> 8 & 0x3FF) as i32 - 512]);
-                let p = f64::from(mixer.mix(&[0])) / 4096.0;
+                let p = f64::from(squash(mixer.mix(&[0]))) / 4096.0;
                 cost -= if bit == 1 { p.log2() } else { (1.0 - p).log2() };
                 mixer.update(bit);
             }
@@ -273,8 +263,8 @@ mod tests {
             mixer.update(0);
         }
         mixer.add_all(&[500]);
-        assert!(mixer.mix(&[0]) > 3500);
+        assert!(squash(mixer.mix(&[0])) > 3500);
         mixer.add_all(&[500]);
-        assert!(mixer.mix(&[1]) < 600);
+        assert!(squash(mixer.mix(&[1])) < 600);
     }
 }

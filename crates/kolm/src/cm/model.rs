@@ -9,7 +9,7 @@ use super::coder::BitPredictor;
 use super::counter::{self, ContextTable, FRESH};
 use super::history::{self, HistoryMaps};
 use super::image::{self, ImageModel};
-use super::logistic::stretch;
+use super::logistic::{squash, stretch};
 use super::matcher::MatchModel;
 use super::mixer::{MAX_GATES, Mixer};
 use super::record::RecordDetector;
@@ -415,7 +415,8 @@ impl BitPredictor for Predictor {
             sets[count] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
             count += 1;
         }
-        let p = self.mixer.mix(&sets[..count]);
+        let mixed = self.mixer.mix(&sets[..count]);
+        let p = squash(mixed);
         self.prefetch_next_bit(c1, partial);
         if !self.apms {
             return p as u32;
@@ -424,7 +425,7 @@ impl BitPredictor for Predictor {
         if self.single_apm {
             // The mixer's own stretched output: no squash and stretch again on the way, two
             // table look-ups fewer on the path every bit waits for.
-            let refined = self.by_order1.refine(self.mixer.stretched(), by_order1);
+            let refined = self.by_order1.refine(mixed, by_order1);
             return ((2 * p + refined * 6 + 4) >> 3).clamp(1, 4095) as u32;
         }
         let stretched = stretch(p);
