@@ -32,6 +32,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::Order2Gates,
         Component::ByteHistories,
         Component::Layout,
+        Component::Classes,
         Component::WordGate,
         Component::SeenOrdersGate,
         Component::Sorting,

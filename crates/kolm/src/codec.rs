@@ -62,7 +62,8 @@ impl Codec {
             Codec::ContextMixing { revision: 6 } => "cm6",
             Codec::ContextMixing { revision: 7 } => "cm7",
             Codec::ContextMixing { revision: 8 } => "cm8",
-            Codec::ContextMixing { .. } => "cm9",
+            Codec::ContextMixing { revision: 9 } => "cm9",
+            Codec::ContextMixing { .. } => "cm10",
         }
     }
 }
@@ -205,7 +206,7 @@ mod tests {
     #[test]
     fn memory_estimates_follow_the_level_table() {
         let mib = |level: u8| Level::new(level).unwrap().memory_per_thread() >> 20;
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2115, 3203, 3331, 3331]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2115, 3203, 3530, 3530]);
     }
 
     #[test]

@@ -9,8 +9,9 @@ use crate::mdc7::Stages;
 /// decoder needs no options to read any level. Every level uses the native context-mixing
 /// engine, except that level 1 sorts blocks of 512 KiB and more by the Burrows–Wheeler
 /// transform and codes them with a small model of sorted bytes, several times faster;
-/// levels 2–5 add models, and levels 6–9 add the sparse, record, indirect, text, layout and
-/// 1-bit image contexts and four mixer gates, and use larger tables and blocks. Levels 2–9 sort a
+/// levels 2–5 add models, levels 6–9 add the sparse, record, indirect, text, layout and
+/// 1-bit image contexts and four mixer gates and use larger tables and blocks, and levels 8–9
+/// add the character-class contexts. Levels 2–9 sort a
 /// block of 512 KiB or more only where a trial on samples of it finds the engine no better
 /// (noisy data, such as a scanned image):
 ///
@@ -23,7 +24,7 @@ use crate::mdc7::Stages;
 /// | 5 | + order 5 | 16 MiB | 602 MiB |
 /// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,115 MiB |
 /// | 7 | as 6, larger tables | 32 MiB | 3,203 MiB |
-/// | 8, 9 | as 6, larger tables | 64 MiB | 3,331 MiB |
+/// | 8, 9 | + character-class contexts, larger tables | 64 MiB | 3,530 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -80,7 +81,8 @@ impl Level {
     /// 7 for codec 8 (byte histories, steady counters and muting by images from level 6), 8
     /// for codec 9 (the counters' last bits at every level; layout contexts and the word and
     /// seen-orders gates from level 6), 9 for codec 10 (one APM on the mixer's output at
-    /// levels 1–5).
+    /// levels 1–5), 10 for codec 11 (the image model's edge contexts from level 6, the
+    /// character-class contexts from level 8).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -103,6 +105,8 @@ impl Level {
             word_gate: revision >= 8 && self.0 >= 6,
             seen_orders_gate: revision >= 8 && self.0 >= 6,
             single_apm: revision >= 9 && self.0 <= 5,
+            image_edges: revision >= 10 && self.0 >= 6,
+            classes: revision >= 10 && self.0 >= 8,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

@@ -16,8 +16,8 @@
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
-/// The most inputs a mixer takes: level 9 has 60.
-const MAX_INPUTS: usize = 64;
+/// The most inputs a mixer takes: level 9 has 68.
+const MAX_INPUTS: usize = 72;
 /// The most gates a mixer has.
 pub(crate) const MAX_GATES: usize = 6;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with

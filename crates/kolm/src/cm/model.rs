@@ -45,6 +45,12 @@ pub(super) const TEXT_CONTEXTS: usize = 3;
 /// of fixed-width text break (alice29.txt, 1.6 % smaller at level 6 with all three).
 pub(super) const LAYOUT_CONTEXTS: usize = 3;
 
+/// Character-class contexts: the classes of the last eight bytes with the last byte; of the
+/// eight before the last two, with those two bytes; of the last six, with the current word.
+/// A class history sees the shape of what came before (a number, the end of a sentence,
+/// an indented line, a run of binary) past the exact bytes, which no order can.
+pub(super) const CLASS_CONTEXTS: usize = 3;
+
 /// Brackets are counted this deep.
 const MAX_BRACKET_DEPTH: u8 = 3;
 
@@ -58,11 +64,12 @@ pub(super) enum ContextKind {
     Indirect,
     Text,
     Layout,
+    Class,
 }
 
 impl ContextKind {
     /// The kinds of `config`'s hashed contexts, in the order of their hashes: the orders, the
-    /// word contexts, then the sparse, record, indirect, text and layout ones.
+    /// word contexts, then the sparse, record, indirect, text, layout and class ones.
     pub(super) fn all(config: &Config) -> Vec<ContextKind> {
         let runs = |part| config.runs(part);
         let orders = config.orders.iter().filter(|&&order| runs(Component::Order(order))).count();
@@ -74,6 +81,7 @@ impl ContextKind {
             (Component::Indirect, ContextKind::Indirect, INDIRECT_CONTEXTS),
             (Component::Text, ContextKind::Text, TEXT_CONTEXTS),
             (Component::Layout, ContextKind::Layout, LAYOUT_CONTEXTS),
+            (Component::Classes, ContextKind::Class, CLASS_CONTEXTS),
         ] {
             if runs(part) {
                 kinds.extend(std::iter::repeat_n(kind, count));
@@ -90,7 +98,7 @@ impl ContextKind {
     /// Base-2 logarithm of the bucket count of this kind's tables under `config`. The
     /// orders and words take the level's size. The sparse, record, indirect and text
     /// contexts are made of one to three bytes or words, far fewer than a long order's, so
-    /// they take at most 2^20 buckets; the layout contexts (a column, a line length, a
+    /// they take at most 2^20 buckets, as do the class contexts; the layout contexts (a column, a line length, a
     /// bracket depth with a byte) fewer still, at most 2^16.
     pub(super) fn log_buckets(self, config: &Config) -> u32 {
         match self {
@@ -111,10 +119,12 @@ pub(super) enum Gate {
     PreviousByte,
     /// The byte two back, or a 1-bit image's neighbourhood.
     SecondByte,
-    /// The bytes two and three back.
+    /// The bytes two and three back; on a picture's rows, from codec 11, 16 pixels around
+    /// the bit ([`ImageModel::gate_contexts`]).
     SecondAndThirdBytes,
     /// The letters of the current word so far (up to 15), the previous byte's high nibble and
-    /// the partial byte.
+    /// the partial byte; on a picture's rows, from codec 11, 15 pixels of the row above and
+    /// the one to the left.
     WordLetters,
     /// How many orders have seen their context at this bit (up to 7), the match state and the
     /// partial byte.
@@ -159,7 +169,7 @@ pub(crate) struct Predictor {
     order0: Vec<u32>,
     order1: Vec<u32>,
     /// One per hashed context: the orders, the word contexts, then the sparse, record,
-    /// indirect, text and layout ones.
+    /// indirect, text, layout and class ones.
     contexts: Vec<HashedContext>,
     /// What the contexts' byte histories expect, when they keep them.
     history_maps: Option<HistoryMaps>,
@@ -209,6 +219,9 @@ pub(crate) struct Predictor {
     /// quote is, for the layout contexts.
     bracket_depth: u8,
     in_quotes: bool,
+    /// The classes of the last 16 bytes ([`byte_class`]), three bits each, the latest lowest,
+    /// when the class contexts run.
+    classes: Option<u64>,
     sparse: bool,
     /// The record-length detector, when the record contexts run.
     records: Option<RecordDetector>,
@@ -260,7 +273,8 @@ impl Predictor {
         let match_model = config.runs(Component::Match);
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
-        let image = config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries()));
+        let image =
+            config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries(), config.image_edges));
         let kinds = ContextKind::all(config);
         let contextual = kinds.iter().filter(|kind| kind.contextual()).count();
         let histories = config.runs(Component::ByteHistories);
@@ -273,7 +287,8 @@ impl Predictor {
                 .map(|(index, &kind)| HashedContext {
                     table: ContextTable::new(kind.log_buckets(config), histories && kind.contextual()),
                     limit: if config.steady_contexts
-                        && (kind.contextual() || matches!(kind, ContextKind::Text | ContextKind::Layout))
+                        && (kind.contextual()
+                            || matches!(kind, ContextKind::Text | ContextKind::Layout | ContextKind::Class))
                     {
                         STEADY_LIMIT
                     } else {
@@ -318,6 +333,7 @@ impl Predictor {
             layout: config.runs(Component::Layout),
             bracket_depth: 0,
             in_quotes: false,
+            classes: config.runs(Component::Classes).then_some(0),
             sparse,
             records,
             indirect,
@@ -398,12 +414,15 @@ impl BitPredictor for Predictor {
             sets[count] = neighbourhood.map_or(c2, |neighbourhood| 256 + neighbourhood);
             count += 1;
         }
+        // On a picture's rows the image model's pixels pick these two gates' sets (codec 11).
+        let pixel_sets = self.image.as_ref().and_then(ImageModel::gate_contexts);
         if self.gates[Gate::SecondAndThirdBytes as usize] {
-            sets[count] = c3 << 8 | c2;
+            sets[count] = pixel_sets.map_or(c3 << 8 | c2, |sets| sets[0]);
             count += 1;
         }
         if self.gates[Gate::WordLetters as usize] {
-            sets[count] = (self.word_letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
+            let word_letters = (self.word_letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
+            sets[count] = pixel_sets.map_or(word_letters, |sets| sets[1]);
             count += 1;
         }
         if self.gates[Gate::SeenOrders as usize] {
@@ -525,7 +544,7 @@ impl Predictor {
     #[inline(always)]
     fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
-        if self.word_model || self.text || self.gates[Gate::WordLetters as usize] {
+        if self.word_model || self.text || self.classes.is_some() || self.gates[Gate::WordLetters as usize] {
             if byte.is_ascii_alphabetic() {
                 self.word = (self.word ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
                 self.word_letters += 1;
@@ -589,6 +608,13 @@ impl Predictor {
             self.hashes[at + 1] = hash64(after_pair | (c1 as u64) << 8 | (c2 as u64) << 16 | (0x41 << 56));
             at += INDIRECT_CONTEXTS;
         }
+        if let Some(classes) = &mut self.classes {
+            let at = self.hashes.len() - CLASS_CONTEXTS;
+            *classes = (*classes << 3 | byte_class(byte)) & 0xFFFF_FFFF_FFFF;
+            self.hashes[at] = hash64((*classes & 0xFF_FFFF) | u64::from(byte) << 24 | (0x80 << 56));
+            self.hashes[at + 1] = hash64((*classes >> 6) ^ (self.recent & 0xFFFF) << 42 ^ (0x81 << 56));
+            self.hashes[at + 2] = hash64(u64::from(self.word) ^ (*classes & 0x3_FFFF) << 32 ^ (0x82 << 56));
+        }
         if !(self.text || self.layout) {
             return;
         }
@@ -645,6 +671,22 @@ impl Predictor {
                 context.first_bucket = context.bucket;
             }
         }
+    }
+}
+
+/// A byte's class for the class contexts: space, small letter, capital, digit, sentence
+/// punctuation, line break or tab, other ASCII, or a byte above 127.
+#[inline(always)]
+fn byte_class(byte: u8) -> u64 {
+    match byte {
+        b' ' => 0,
+        b'a'..=b'z' => 1,
+        b'A'..=b'Z' => 2,
+        b'0'..=b'9' => 3,
+        b'.' | b',' | b';' | b':' | b'!' | b'?' => 4,
+        b'\n' | b'\r' | b'\t' => 5,
+        128.. => 7,
+        _ => 6,
     }
 }
 
