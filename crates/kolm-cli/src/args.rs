@@ -35,12 +35,12 @@ Level 1 sorts blocks of 512KiB and more and codes them with a small fast model;
 levels 2-5 add models; 6-9 add models for binary structure (sparse, record and
 indirect contexts: machine code, tables), 1-bit images (fax pages) and text (words
 two back, columns, line lengths, brackets), and use larger tables and blocks;
-8-9 add character-class contexts.
+8-9 add character-class contexts and a mixer gate by them.
 Levels 2-9 sort a large block too where a trial on samples of it finds the models
 no better (noisy data such as scanned images), several times faster:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
-  memory   145    216    472    538    602   2115   3203   3530   3530  MiB per thread, at most
+  memory   145    216    472    538    602   2115   3203   3566   3566  MiB per thread, at most
 Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\

@@ -19,7 +19,7 @@ use super::logistic::{STRETCH_LIMIT, squash};
 /// The most inputs a mixer takes: level 9 has 68.
 const MAX_INPUTS: usize = 72;
 /// The most gates a mixer has.
-pub(crate) const MAX_GATES: usize = 6;
+pub(crate) const MAX_GATES: usize = 7;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
 /// inputs that stay 0 (so their weights never move and add nothing): the loops over them
 /// then run without remainders.
@@ -154,7 +154,8 @@ impl Mixer {
             3 => sum / 3,
             4 => sum / 4,
             5 => sum / 5,
-            _ => sum / 6,
+            6 => sum / 6,
+            _ => sum / 7,
         }
     }
 

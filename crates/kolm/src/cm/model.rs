@@ -129,6 +129,8 @@ pub(super) enum Gate {
     /// How many orders have seen their context at this bit (up to 7), the match state and the
     /// partial byte.
     SeenOrders,
+    /// The classes of the last three bytes ([`byte_class`]) with the partial byte.
+    Classes,
 }
 
 impl Gate {
@@ -138,11 +140,12 @@ impl Gate {
 
     /// The gates of `config`, in the mixer's order: the order of the variants.
     pub(super) fn all(config: &Config) -> Vec<Gate> {
-        let optional: [(Component, &[Gate]); 4] = [
+        let optional: [(Component, &[Gate]); 5] = [
             (Component::ByteGate, &[Gate::PreviousByte]),
             (Component::Order2Gates, &[Gate::SecondByte, Gate::SecondAndThirdBytes]),
             (Component::WordGate, &[Gate::WordLetters]),
             (Component::SeenOrdersGate, &[Gate::SeenOrders]),
+            (Component::Classes, &[Gate::Classes]),
         ];
         let mut gates = vec![Gate::MatchState];
         for (part, more) in optional {
@@ -161,6 +164,7 @@ impl Gate {
             Gate::SecondByte => 256 + image::NEIGHBOURHOODS,
             Gate::WordLetters => 16 * 16 * 256,
             Gate::SeenOrders => 8 * 4 * 256,
+            Gate::Classes => 512 * 256,
         }
     }
 }
@@ -404,7 +408,7 @@ impl BitPredictor for Predictor {
         let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
         let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
         // In the order of `Gate`'s variants, which `Gate::all` keeps.
-        let mut sets = [match_state * 256 + partial, 0, 0, 0, 0, 0];
+        let mut sets = [match_state * 256 + partial, 0, 0, 0, 0, 0, 0];
         let mut count = 1;
         if self.gates[Gate::PreviousByte as usize] {
             sets[count] = c1 << 8 | partial;
@@ -432,6 +436,10 @@ impl BitPredictor for Predictor {
                 .filter(|&counter| counter::hashed_count(counter) > 0)
                 .count();
             sets[count] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
+            count += 1;
+        }
+        if let Some(classes) = self.classes {
+            sets[count] = ((classes & 0x1FF) as usize) << 8 | partial;
             count += 1;
         }
         let mixed = self.mixer.mix(&sets[..count]);
