@@ -24,7 +24,7 @@ use crate::mdc7::Stages;
 /// | 5 | + order 5 | 16 MiB | 602 MiB |
 /// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,115 MiB |
 /// | 7 | as 6, larger tables | 32 MiB | 3,203 MiB |
-/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,566 MiB |
+/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,630 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is

@@ -43,14 +43,16 @@
 //!   context of bytes or words sees (alice29.txt: 1.6 % smaller with the three).
 //! - **character classes** (levels 8–9, from codec 11): each byte's class (space, small
 //!   letter, capital, digit, sentence punctuation, line break, other ASCII, above 127); the
-//!   classes of the last eight bytes with the last byte, of the eight before the last two
-//!   with those two bytes, and of the last six with the current word. They see the shape of
+//!   classes of the last eight bytes with the last byte, of the fourteen before the last two
+//!   with those two bytes, of the last six with the current word, and of the last sixteen
+//!   alone. They see the shape of
 //!   what came before past its exact bytes: a number's digits, the end of a sentence, a run
-//!   of binary (at level 9: the seven small corpus files 0.4 % smaller, 1 MB samples of
-//!   seven larger ones 1.0 %, for about a sixth more time); with them, a seventh mixer gate
-//!   by the classes of the last three bytes (another 0.3 % and 0.2 %).
+//!   of binary (at level 9, the first three: the seven small corpus files 0.4 % smaller, 1 MB
+//!   samples of seven larger ones 1.0 %, for about a sixth more time; the fourth, another
+//!   0.05 % and 0.2 %); with them, a seventh mixer gate by the classes of the last three
+//!   bytes (another 0.3 % and 0.2 %).
 //!
-//! These thirteen tables (sixteen from codec 9, nineteen at levels 8–9 from codec 11) are smaller than the orders' (at most 2^20
+//! These thirteen tables (sixteen from codec 9, twenty at levels 8–9 from codec 11) are smaller than the orders' (at most 2^20
 //! buckets, the layout tables 2^16), as their contexts are few; the image contexts have
 //! tables of their own.
 //!
@@ -202,7 +204,7 @@ pub(crate) struct Config {
     /// three up looking further to either side, where the next edge is coming from, counters
     /// that adapt faster, and, on rows as wide as a picture's, two mixer gates keyed by pixels.
     pub(crate) image_edges: bool,
-    /// Whether the three character-class contexts run: the classes (letter, capital, digit,
+    /// Whether the four character-class contexts run: the classes (letter, capital, digit,
     /// space, punctuation, …) of the last bytes, alone and with the last bytes or the word;
     /// and a seventh mixer gate, by the classes of the last three bytes.
     pub(crate) classes: bool,
@@ -268,7 +270,7 @@ pub enum Component {
     ByteHistories,
     /// The three layout contexts (column, line length, brackets and quotes).
     Layout,
-    /// The three character-class contexts and the mixer's seventh gate, by classes.
+    /// The four character-class contexts and the mixer's seventh gate, by classes.
     Classes,
     /// The mixer's fifth gate, by the letters of the current word.
     WordGate,

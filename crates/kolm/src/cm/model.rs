@@ -46,10 +46,11 @@ pub(super) const TEXT_CONTEXTS: usize = 3;
 pub(super) const LAYOUT_CONTEXTS: usize = 3;
 
 /// Character-class contexts: the classes of the last eight bytes with the last byte; of the
-/// eight before the last two, with those two bytes; of the last six, with the current word.
+/// fourteen before the last two, with those two bytes; of the last six, with the current
+/// word; of the last sixteen alone.
 /// A class history sees the shape of what came before (a number, the end of a sentence,
 /// an indented line, a run of binary) past the exact bytes, which no order can.
-pub(super) const CLASS_CONTEXTS: usize = 3;
+pub(super) const CLASS_CONTEXTS: usize = 4;
 
 /// Brackets are counted this deep.
 const MAX_BRACKET_DEPTH: u8 = 3;
@@ -622,6 +623,7 @@ impl Predictor {
             self.hashes[at] = hash64((*classes & 0xFF_FFFF) | u64::from(byte) << 24 | (0x80 << 56));
             self.hashes[at + 1] = hash64((*classes >> 6) ^ (self.recent & 0xFFFF) << 42 ^ (0x81 << 56));
             self.hashes[at + 2] = hash64(u64::from(self.word) ^ (*classes & 0x3_FFFF) << 32 ^ (0x82 << 56));
+            self.hashes[at + 3] = hash64(*classes ^ (0x83 << 56));
         }
         if !(self.text || self.layout) {
             return;
