@@ -81,8 +81,8 @@ impl Level {
     /// 7 for codec 8 (byte histories, steady counters and muting by images from level 6), 8
     /// for codec 9 (the counters' last bits at every level; layout contexts and the word and
     /// seen-orders gates from level 6), 9 for codec 10 (one APM on the mixer's output at
-    /// levels 1–5), 10 for codec 11 (the image model's edge contexts from level 6, the
-    /// character-class contexts from level 8).
+    /// levels 1–5), 10 for codec 11 (the image model's edge contexts and tighter tables for
+    /// small blocks from level 6, the character-class contexts from level 8).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -107,6 +107,7 @@ impl Level {
             single_apm: revision >= 9 && self.0 <= 5,
             image_edges: revision >= 10 && self.0 >= 6,
             classes: revision >= 10 && self.0 >= 8,
+            tight_tables: revision >= 10 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

@@ -208,6 +208,11 @@ pub(crate) struct Config {
     /// space, punctuation, …) of the last bytes, alone and with the last bytes or the word;
     /// and a seventh mixer gate, by the classes of the last three bytes.
     pub(crate) classes: bool,
+    /// Whether the tables of a block too small to fill them hold two buckets for each of its
+    /// bytes rather than four (codec 11): as many as it can touch. Levels 6–9 have twenty
+    /// and more tables, which the system must clear before use; this halves that work for
+    /// small inputs (level 9, the seven small corpus files: 3 bytes larger in all).
+    pub(crate) tight_tables: bool,
     /// Whether one APM, by the previous byte, refines the mixer's output, taken in the
     /// stretched domain as the mixer forms it; else two, by the partial byte and by the
     /// previous byte, refine the stretched probability.
@@ -324,10 +329,11 @@ impl std::fmt::Display for Component {
 
 impl Config {
     /// The configuration for a block of `len` bytes: tables no larger than such a block can
-    /// fill (each byte touches two buckets per table), so small blocks start fast. Encoder and
-    /// decoder both know `len`, so both size the tables alike.
+    /// fill (each byte touches two buckets per table: four buckets a byte, or two with
+    /// [`Config::tight_tables`]), so small blocks start fast. Encoder and decoder both know
+    /// `len`, so both size the tables alike.
     pub(crate) fn for_block(&self, len: usize) -> Config {
-        let fill_log = (len.max(1) as u64).next_power_of_two().ilog2() + 2;
+        let fill_log = (len.max(1) as u64).next_power_of_two().ilog2() + if self.tight_tables { 1 } else { 2 };
         Config {
             log_buckets: self.log_buckets.min(fill_log.max(8)),
             log_match: self.log_match.min(fill_log.max(8)),
@@ -573,6 +579,7 @@ mod tests {
         single_apm: false,
         image_edges: true,
         classes: true,
+        tight_tables: false,
         byte_histories: true,
         steady_contexts: true,
         image_mutes: true,
@@ -698,8 +705,10 @@ mod tests {
             let tables = model::Predictor::new(&config, 0).model_bytes() as u64;
             let estimate = config.model_bytes();
             assert!(tables <= estimate && estimate < tables + (16 << 20), "level {level}: {tables} vs {estimate}");
-            // Small blocks get small tables.
+            // Small blocks get small tables: four buckets a byte, two at levels 6–9 (codec 11).
             assert!(config.for_block(1000).log_buckets <= 12);
+            let alice = config.for_block(152_089).log_buckets;
+            assert_eq!(alice, config.log_buckets.min(if level >= 6 { 19 } else { 20 }), "level {level}");
         }
     }
 
