@@ -45,16 +45,15 @@
 //!   letter, capital, digit, sentence punctuation, line break, other ASCII, above 127); the
 //!   classes of the last eight bytes with the last byte, of the fourteen before the last two
 //!   with those two bytes, of the last six with the current word, and of the last sixteen
-//!   alone. They see the shape of
-//!   what came before past its exact bytes: a number's digits, the end of a sentence, a run
-//!   of binary (at level 9, the first three: the seven small corpus files 0.4 % smaller, 1 MB
-//!   samples of seven larger ones 1.0 %, for about a sixth more time; the fourth, another
-//!   0.05 % and 0.2 %); with them, a seventh mixer gate by the classes of the last three
-//!   bytes (another 0.3 % and 0.2 %).
+//!   alone. They see the shape of what came before past its exact bytes: a number's digits,
+//!   the end of a sentence, a run of binary (at level 9, the first three: the seven small
+//!   corpus files 0.4 % smaller, 1 MB samples of seven larger ones 1.0 %, for about a sixth
+//!   more time; the fourth, another 0.05 % and 0.2 %); with them, a seventh mixer gate by
+//!   the classes of the last three bytes (another 0.3 % and 0.2 %).
 //!
-//! These thirteen tables (sixteen from codec 9, twenty at levels 8–9 from codec 11) are smaller than the orders' (at most 2^20
-//! buckets, the layout tables 2^16), as their contexts are few; the image contexts have
-//! tables of their own.
+//! These thirteen tables (sixteen from codec 9, twenty at levels 8–9 from codec 11) are
+//! smaller than the orders' (at most 2^20 buckets, the layout tables 2^16), as their
+//! contexts are few; the image contexts have tables of their own.
 //!
 //! From codec 8 on, levels 6–9 also keep **byte histories** ([`history`]): each order's and
 //! word context remembers the byte that last followed it and how many times in a row, and
