@@ -24,7 +24,12 @@
 //! Updating every context's counter and confidence cell eight at a time with AVX2 (a gather
 //! for the rates and the 39-bit product from two 32-bit ones, the same values bit for bit)
 //! was measured and did not make level 2 or 9 faster: the engine does not wait on these
-//! instructions.
+//! instructions. Keeping the last three bits instead of two (the count then stops at 127,
+//! the confidence maps get twice the cells) was measured too: 1 MB of xml at level 5 came
+//! out 0.27 % smaller and bible.txt 0.05 %, the seven small corpus files at level 9 no
+//! smaller; not worth a new counter layout. Confidence maps that start as the identity
+//! (each cell at its own probability) instead of at ½ made those seven files 0.06 % larger:
+//! the counter's own input already speaks for a fresh cell.
 
 use super::history::MAX_RUN;
 

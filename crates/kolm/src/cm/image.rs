@@ -26,9 +26,11 @@
 //! three rows (where the next edge is coming from) and, in another, eight to the left. Their
 //! counters stop counting sooner, at 12, and on rows as wide as a picture's (see
 //! [`MUTING_ROW`]) two more pixel contexts pick the sets of two mixer gates whose byte
-//! contexts mean nothing there. On ptt5 these take 4 % off level 6's output (23,303 →
-//! 22,318 bytes with five more shapes; 22,510 with these seven, which keep the mixer's
-//! width): shape by shape, a context three rows deep that looks right is worth most.
+//! contexts mean nothing there. On ptt5 these take 3.3 % off level 6's output (23,303 →
+//! 22,539 bytes): shape by shape, a context three rows deep that looks right is worth
+//! most. Keeping the four old shapes too (thirteen contexts) made about 22,300 bytes, but
+//! widens the mixer at every level from 6 up for one file's sake; keying the partial
+//! byte's APM by a pixel context instead gained nothing.
 //!
 //! Everything is integer and decided from coded bits only, so the decoder follows exactly.
 

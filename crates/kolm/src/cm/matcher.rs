@@ -9,6 +9,8 @@
 //! What the prediction is worth depends on the match length, and is learned: a counter per
 //! (length bucket, expected bit) gives P(1), which enters the mixer stretched. The length
 //! bucket also selects the mixer's weight set, so the mixer can trust long matches more.
+//! Counters by the bit's position as well (512 in all) gained nothing measurable at levels
+//! 2 and 9.
 
 use super::counter::{self, FRESH};
 
