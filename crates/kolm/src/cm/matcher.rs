@@ -9,8 +9,8 @@
 //! What the prediction is worth depends on the match length, and is learned: a counter per
 //! (length bucket, expected bit) gives P(1), which enters the mixer stretched. The length
 //! bucket also selects the mixer's weight set, so the mixer can trust long matches more.
-//! Counters by the bit's position as well (512 in all) gained nothing measurable at levels
-//! 2 and 9.
+//! Counters by the bit's position as well (512 in all) gained 0.02 % (level 9, the seven
+//! small corpus files) to 0.04 % (level 2, 1 MB of bible.txt): not kept.
 
 use super::counter::{self, FRESH};
 
