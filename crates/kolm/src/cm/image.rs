@@ -75,7 +75,6 @@ pub(super) struct ImageModel {
     wide_run: bool,
     /// Whether the contexts are codec 11's ([`super::Config::image_edges`]).
     edges: bool,
-    count_limit: u32,
     /// The current bit's neighbourhood.
     neighbourhood: usize,
     /// Two 16-bit pixel contexts of the current bit that pick mixer weight sets (codec 11).
@@ -102,7 +101,6 @@ impl ImageModel {
             wide_rows: false,
             wide_run: false,
             edges,
-            count_limit: COUNT_LIMITS[usize::from(edges)],
             neighbourhood: 0,
             gate_contexts: [0; 2],
             reference: 2048,
@@ -166,6 +164,10 @@ impl ImageModel {
             }
             return;
         }
+        // The three shapes both sets of contexts have.
+        let row_above = window(0, 5, 5) | (left & 0x7F) << 11;
+        let two_rows = window(0, 1, 1) | window(1, 2, 2) << 3 | (left & 0x3) << 8;
+        let three_rows = window(2, 1, 1) | window(1, 1, 1) << 3 | window(0, 2, 2) << 6 | (left & 0x7) << 11;
         let contexts: [u64; CONTEXTS - 1] = if self.edges {
             self.gate_contexts = [
                 (window(0, 3, 3) | window(1, 2, 2) << 7 | (left & 0xF) << 12) as usize,
@@ -174,21 +176,21 @@ impl ImageModel {
             [
                 window(0, 1, 8) | window(1, 1, 8) << 10 | window(2, 1, 8) << 20 | (left & 0x3) << 30,
                 window(0, 8, 1) | window(1, 8, 1) << 10 | window(2, 8, 1) << 20 | (left & 0x3) << 30,
-                window(0, 1, 1) | window(1, 2, 2) << 3 | (left & 0x3) << 8,
+                two_rows,
                 window(0, 4, 4) | window(1, 4, 4) << 9 | window(2, 2, 2) << 18 | (left & 0x3F) << 23,
-                window(2, 1, 1) | window(1, 1, 1) << 3 | window(0, 2, 2) << 6 | (left & 0x7) << 11,
+                three_rows,
                 window(0, 6, 6) | window(1, 6, 6) << 13 | window(2, 6, 6) << 26 | (left & 0xF) << 39,
-                window(0, 5, 5) | (left & 0x7F) << 11,
+                row_above,
             ]
         } else {
             [
-                window(0, 5, 5) | (left & 0x7F) << 11,
-                window(0, 1, 1) | window(1, 2, 2) << 3 | (left & 0x3) << 8,
+                row_above,
+                two_rows,
                 window(0, 8, 8) | (left & 0xFF) << 17 | window(1, 0, 0) << 25,
                 window(0, 3, 3) | window(1, 3, 3) << 7 | (left & 0x1F) << 14,
                 window(0, 0, 0) | (left & 0xFFFF) << 1,
                 window(0, 8, 8) | window(1, 8, 8) << 17,
-                window(2, 1, 1) | window(1, 1, 1) << 3 | window(0, 2, 2) << 6 | (left & 0x7) << 11,
+                three_rows,
             ]
         };
         for (index, (context, table)) in contexts.iter().zip(&self.wide).enumerate() {
@@ -230,10 +232,11 @@ impl ImageModel {
         let reference = target - i64::from(self.reference);
         self.score += (reference * reference - own * own) >> 8;
         self.score -= self.score >> 12;
-        counter::update(neighbours, bit, self.count_limit);
+        let count_limit = COUNT_LIMITS[usize::from(self.edges)];
+        counter::update(neighbours, bit, count_limit);
         if self.wide_run {
             for (table, &slot) in self.wide.iter_mut().zip(&self.slots) {
-                counter::update(&mut table[slot], bit, self.count_limit);
+                counter::update(&mut table[slot], bit, count_limit);
             }
         }
     }
