@@ -201,9 +201,11 @@ impl ContextTable {
         (hash.rotate_left(16) as usize) & self.mask
     }
 
+    /// Counter `node` (1–15) of `bucket`.
     #[inline(always)]
     pub(crate) fn counter(&mut self, bucket: usize, node: usize) -> &mut u32 {
-        &mut self.buckets[bucket][node]
+        // Masked, so that only the bucket's index is checked.
+        &mut self.buckets[bucket][node & 15]
     }
 
     #[cfg(test)]

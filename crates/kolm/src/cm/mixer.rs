@@ -19,8 +19,11 @@
 
 use super::logistic::{STRETCH_LIMIT, squash};
 
-/// The most inputs a mixer takes: level 9 has 68.
+/// The most inputs a mixer takes: level 9 has 70.
 const MAX_INPUTS: usize = 72;
+/// The inputs' storage: a power of two, so that a slot's index is masked into it rather
+/// than checked against its length (a dozen adds a bit, at every level).
+const INPUT_SLOTS: usize = MAX_INPUTS.next_power_of_two();
 /// The most gates a mixer has.
 pub(crate) const MAX_GATES: usize = 7;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
@@ -31,7 +34,7 @@ const LANES: usize = 8;
 /// A bit's inputs being written: a borrowed view of the mixer's, filled in order. Every
 /// bit must write all of them (the mixer reads whatever a skipped one held last).
 pub(crate) struct Inputs<'a> {
-    slots: &'a mut [i32; MAX_INPUTS],
+    slots: &'a mut [i32; INPUT_SLOTS],
     width: usize,
     count: usize,
 }
@@ -41,7 +44,7 @@ impl Inputs<'_> {
     pub(crate) fn add(&mut self, input: i32) {
         debug_assert!(self.count < self.width, "no more inputs than the mixer's width");
         // Within the array whatever the count, so the store needs no bounds check.
-        self.slots[self.count % MAX_INPUTS] = input;
+        self.slots[self.count % INPUT_SLOTS] = input;
         self.count += 1;
     }
 }
@@ -60,7 +63,7 @@ fn lanes(chunk: &[i32]) -> [i32; LANES] {
 
 pub(crate) struct Mixer {
     /// This bit's inputs, then zeros up to `stride`.
-    inputs: [i32; MAX_INPUTS],
+    inputs: [i32; INPUT_SLOTS],
     /// Weights less their common starting value, so that new weight sets are zeroed memory.
     weights: Vec<i32>,
     initial: i32,
@@ -103,7 +106,7 @@ impl Mixer {
             total += sets * stride;
         }
         Mixer {
-            inputs: [0; MAX_INPUTS],
+            inputs: [0; INPUT_SLOTS],
             weights: super::memory::zeroed_table(total),
             initial,
             width,

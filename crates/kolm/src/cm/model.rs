@@ -255,6 +255,15 @@ struct HashedContext {
     cell: usize,
 }
 
+impl HashedContext {
+    /// The confidence map's counter for the current bit.
+    #[inline(always)]
+    fn confidence_counter(&mut self) -> &mut u32 {
+        // `cell` is always within the map; the remainder (a mask) lets the compiler see so.
+        &mut self.confidence[self.cell % CONFIDENCE_CELLS]
+    }
+}
+
 /// The bytes that followed each context: the last two after each byte, the last one after
 /// each pair of bytes.
 struct IndirectHistory {
@@ -386,7 +395,7 @@ impl BitPredictor for Predictor {
             let heard = i32::from(context.heard_in_images || !image_leads);
             inputs.add(heard * counter::stretched(counter));
             if self.confidence {
-                inputs.add(heard * counter::stretched(context.confidence[context.cell]));
+                inputs.add(heard * counter::stretched(*context.confidence_counter()));
             }
         }
         if let Some(maps) = &mut self.history_maps {
@@ -485,7 +494,7 @@ impl BitPredictor for Predictor {
         let node = self.node;
         for context in &mut self.contexts {
             counter::update_hashed(context.table.counter(context.bucket, node), bit, context.limit);
-            counter::update(&mut context.confidence[context.cell], bit, DIRECT_LIMIT);
+            counter::update(context.confidence_counter(), bit, DIRECT_LIMIT);
         }
         if let Some(maps) = &mut self.history_maps {
             maps.update(bit);
