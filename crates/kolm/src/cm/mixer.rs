@@ -29,7 +29,7 @@ pub(crate) const MAX_GATES: usize = 7;
 /// Inputs and weight sets are stored in whole vectors of this many lanes, padded with
 /// inputs that stay 0 (so their weights never move and add nothing): the loops over them
 /// then run without remainders.
-const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 /// A bit's inputs being written: a borrowed view of the mixer's, filled in order. Every
 /// bit must write all of them (the mixer reads whatever a skipped one held last).
@@ -61,7 +61,14 @@ fn lanes(chunk: &[i32]) -> [i32; LANES] {
     chunk.try_into().expect("chunks of whole vectors")
 }
 
-pub(crate) struct Mixer {
+/// The width parameter of a [`Mixer`] whose width is known only when it is made.
+pub(crate) const ANY_WIDTH: usize = 0;
+
+/// A gated mixer. `VECTORS` is its weight sets' length in vectors of [`LANES`] where that is
+/// fixed when the code is compiled, or [`ANY_WIDTH`]: for a dozen inputs, loops of a length
+/// known only at run time cost as much in set-up and remainders as their work, so the
+/// engine compiles its predictor for the widths of the level table.
+pub(crate) struct Mixer<const VECTORS: usize> {
     /// This bit's inputs, then zeros up to `stride`.
     inputs: [i32; INPUT_SLOTS],
     /// Weights less their common starting value, so that new weight sets are zeroed memory.
@@ -87,18 +94,19 @@ pub(crate) struct Mixer {
 /// `h / (h + updates)`, recomputed every `h / 64` updates.
 const WARM_UP_HALF_LIFE: u32 = 1 << 14;
 
-impl Mixer {
+impl<const VECTORS: usize> Mixer<VECTORS> {
     /// A mixer of `width` inputs with one group of weight sets per gate (`gate_sets[g]` sets
     /// for gate g), learning at `rate` (see the module text; kolm uses 6). Each gate's chosen
     /// set makes a prediction; the mixer's is their average in the stretched domain. With
     /// `warm_up`, it starts learning four times as fast, the excess halving after
     /// [`WARM_UP_HALF_LIFE`] updates, so that a small input is not over before the weights
     /// have found their level.
-    pub(crate) fn new(width: usize, gate_sets: &[usize], rate: i32, warm_up: bool) -> Mixer {
+    pub(crate) fn new(width: usize, gate_sets: &[usize], rate: i32, warm_up: bool) -> Mixer<VECTORS> {
         assert!(width <= MAX_INPUTS && (1..=MAX_GATES).contains(&gate_sets.len()));
         // Start by averaging, slightly trusting every model.
         let initial = (1 << 16) * 3 / (width as i32 * 2).max(1);
         let stride = width.next_multiple_of(LANES);
+        assert!(VECTORS == ANY_WIDTH || VECTORS * LANES == stride, "a mixer compiled for its width");
         let mut regions = [0; MAX_GATES];
         let mut total = 0;
         for (region, &sets) in regions.iter_mut().zip(gate_sets) {
@@ -121,6 +129,13 @@ impl Mixer {
         }
     }
 
+    /// Where one weight set ends and the next begins: a constant where the code was
+    /// compiled for the mixer's width.
+    #[inline(always)]
+    fn stride(&self) -> usize {
+        if VECTORS == ANY_WIDTH { self.stride } else { VECTORS * LANES }
+    }
+
     /// Where this bit's inputs are written, in the order of the weights.
     #[inline(always)]
     pub(crate) fn inputs(&mut self) -> Inputs<'_> {
@@ -137,12 +152,13 @@ impl Mixer {
     #[inline(always)]
     pub(crate) fn mix(&mut self, sets: &[usize]) -> i32 {
         debug_assert_eq!(sets.len(), self.gates);
-        let inputs = &self.inputs[..self.stride];
-        let baseline = i64::from(self.initial) * inputs.iter().map(|&x| i64::from(x)).sum::<i64>();
+        let inputs = &self.inputs[..self.stride()];
+        // At most 72 inputs of ±2047: their sum fits 32 bits, and sums faster there.
+        let baseline = i64::from(self.initial) * i64::from(inputs.iter().sum::<i32>());
         let mut sum = 0;
         for (gate, (&region, &set)) in self.regions.iter().zip(sets).enumerate() {
-            let start = region + set * self.stride;
-            let weights = &self.weights[start..start + self.stride];
+            let start = region + set * self.stride();
+            let weights = &self.weights[start..start + self.stride()];
             let mut dot = baseline;
             for (x, w) in inputs.chunks_exact(LANES).zip(weights.chunks_exact(LANES)) {
                 let (x, w) = (lanes(x), lanes(w));
@@ -179,9 +195,9 @@ impl Mixer {
     /// Starts loading weight set `set` of gate `gate`, which a coming bit will select.
     #[inline(always)]
     pub(crate) fn prefetch(&self, gate: usize, set: usize) {
-        let start = self.regions[gate] + set * self.stride;
+        let start = self.regions[gate] + set * self.stride();
         super::prefetch(&self.weights, start);
-        super::prefetch(&self.weights, start + self.stride - 1);
+        super::prefetch(&self.weights, start + self.stride() - 1);
     }
 
     #[inline(always)]
@@ -193,10 +209,11 @@ impl Mixer {
                 self.current_rate = self.rate + (i64::from(3 * self.rate) * half_life / (half_life + updates)) as i32;
             }
         }
-        let inputs = &self.inputs[..self.stride];
+        let stride = self.stride();
+        let inputs = &self.inputs[..stride];
         for &(start, p) in &self.selected[..self.gates] {
             let step = (((bit as i32) << 12) - p) * self.current_rate;
-            let weights = &mut self.weights[start..start + self.stride];
+            let weights = &mut self.weights[start..start + stride];
             for (w, x) in weights.chunks_exact_mut(LANES).zip(inputs.chunks_exact(LANES)) {
                 // Loaded and stored whole, so that the compiler need not fear that the
                 // weights and the inputs overlap, and works on them a vector at a time.
@@ -217,7 +234,7 @@ mod tests {
 
     #[test]
     fn learns_to_trust_the_model_that_is_right() {
-        let mut mixer = Mixer::new(2, &[1], 96, false);
+        let mut mixer = Mixer::<ANY_WIDTH>::new(2, &[1], 96, false);
         // Input 0 is always right and confident; input 1 is noise.
         let mut cost = 0.0;
         for i in 0..4000u32 {
@@ -239,7 +256,7 @@ mod tests {
         // Input 0 is right three times in four but says so faintly, so its weight must grow
         // far from where it starts; input 1 is noise.
         let cost = |warm_up: bool| {
-            let mut mixer = Mixer::new(2, &[1], 6, warm_up);
+            let mut mixer = Mixer::<ANY_WIDTH>::new(2, &[1], 6, warm_up);
             let mut state = 1u32;
             let mut cost = 0.0;
             for _ in 0..3000 {
@@ -260,7 +277,7 @@ mod tests {
 
     #[test]
     fn weight_sets_are_separate() {
-        let mut mixer = Mixer::new(1, &[2], 96, false);
+        let mut mixer = Mixer::<ANY_WIDTH>::new(1, &[2], 96, false);
         for _ in 0..500 {
             mixer.add_all(&[500]);
             mixer.mix(&[0]);

@@ -170,7 +170,7 @@ impl Gate {
     }
 }
 
-pub(crate) struct Predictor {
+pub(crate) struct Predictor<const VECTORS: usize> {
     order0: Vec<u32>,
     order1: Vec<u32>,
     /// One per hashed context: the orders, the word contexts, then the sparse, record,
@@ -197,7 +197,7 @@ pub(crate) struct Predictor {
     /// The counters' last bits that the confidence maps tell apart: both or none.
     last_bits_mask: u32,
     matcher: MatchModel,
-    mixer: Mixer,
+    mixer: Mixer<VECTORS>,
     by_partial_byte: Apm,
     by_order1: Apm,
     history: Vec<u8>,
@@ -277,8 +277,8 @@ impl IndirectHistory {
     }
 }
 
-impl Predictor {
-    pub(crate) fn new(config: &Config, capacity: usize) -> Predictor {
+impl<const VECTORS: usize> Predictor<VECTORS> {
+    pub(crate) fn new(config: &Config, capacity: usize) -> Predictor<VECTORS> {
         let orders: Vec<u8> =
             config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
         let word_model = config.runs(Component::Words);
@@ -375,7 +375,7 @@ impl Predictor {
     }
 }
 
-impl BitPredictor for Predictor {
+impl<const VECTORS: usize> BitPredictor for Predictor<VECTORS> {
     const BITS: u32 = 12;
 
     /// P(next bit = 1) in 1/4096ths, within 1..=4095.
@@ -538,7 +538,7 @@ impl BitPredictor for Predictor {
     }
 }
 
-impl Predictor {
+impl<const VECTORS: usize> Predictor<VECTORS> {
     /// Starts loading what the next bit selects by the previous byte in the mixer's byte gate
     /// and the order-1 APM, for both values of this bit: those tables are megabytes read at
     /// random, and without this each bit would wait for memory twice. (Loading the next
