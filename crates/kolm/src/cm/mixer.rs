@@ -17,6 +17,7 @@
 //! scaled down; 0.6 % larger at full scale), and a warm-up halving after 2^12 or 2^16
 //! updates instead of 2^14 (0.1 % and 0.03 % larger).
 
+use super::ANY;
 use super::logistic::{STRETCH_LIMIT, squash};
 
 /// The most inputs a mixer takes: level 9 has 70.
@@ -61,13 +62,10 @@ fn lanes(chunk: &[i32]) -> [i32; LANES] {
     chunk.try_into().expect("chunks of whole vectors")
 }
 
-/// The width parameter of a [`Mixer`] whose width is known only when it is made.
-pub(crate) const ANY_WIDTH: usize = 0;
-
 /// A gated mixer. `VECTORS` is its weight sets' length in vectors of [`LANES`] where that is
-/// fixed when the code is compiled, or [`ANY_WIDTH`]: for a dozen inputs, loops of a length
-/// known only at run time cost as much in set-up and remainders as their work, so the
-/// engine compiles its predictor for the widths of the level table.
+/// fixed when the code is compiled, or [`ANY`]: for a dozen inputs, loops of a length known
+/// only at run time cost as much in set-up and remainders as their work, so the engine
+/// compiles its predictor for the widths of the level table.
 pub(crate) struct Mixer<const VECTORS: usize> {
     /// This bit's inputs, then zeros up to `stride`.
     inputs: [i32; INPUT_SLOTS],
@@ -106,7 +104,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         // Start by averaging, slightly trusting every model.
         let initial = (1 << 16) * 3 / (width as i32 * 2).max(1);
         let stride = width.next_multiple_of(LANES);
-        assert!(VECTORS == ANY_WIDTH || VECTORS * LANES == stride, "a mixer compiled for its width");
+        assert!(VECTORS == ANY || VECTORS * LANES == stride, "a mixer compiled for its width");
         let mut regions = [0; MAX_GATES];
         let mut total = 0;
         for (region, &sets) in regions.iter_mut().zip(gate_sets) {
@@ -133,7 +131,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
     /// compiled for the mixer's width.
     #[inline(always)]
     fn stride(&self) -> usize {
-        if VECTORS == ANY_WIDTH { self.stride } else { VECTORS * LANES }
+        if VECTORS == ANY { self.stride } else { VECTORS * LANES }
     }
 
     /// Where this bit's inputs are written, in the order of the weights.
@@ -234,7 +232,7 @@ mod tests {
 
     #[test]
     fn learns_to_trust_the_model_that_is_right() {
-        let mut mixer = Mixer::<ANY_WIDTH>::new(2, &[1], 96, false);
+        let mut mixer = Mixer::<ANY>::new(2, &[1], 96, false);
         // Input 0 is always right and confident; input 1 is noise.
         let mut cost = 0.0;
         for i in 0..4000u32 {
@@ -256,7 +254,7 @@ mod tests {
         // Input 0 is right three times in four but says so faintly, so its weight must grow
         // far from where it starts; input 1 is noise.
         let cost = |warm_up: bool| {
-            let mut mixer = Mixer::<ANY_WIDTH>::new(2, &[1], 6, warm_up);
+            let mut mixer = Mixer::<ANY>::new(2, &[1], 6, warm_up);
             let mut state = 1u32;
             let mut cost = 0.0;
             for _ in 0..3000 {
@@ -277,7 +275,7 @@ mod tests {
 
     #[test]
     fn weight_sets_are_separate() {
-        let mut mixer = Mixer::<ANY_WIDTH>::new(1, &[2], 96, false);
+        let mut mixer = Mixer::<ANY>::new(1, &[2], 96, false);
         for _ in 0..500 {
             mixer.add_all(&[500]);
             mixer.mix(&[0]);

@@ -149,6 +149,10 @@ use crate::simd::Kernel;
 /// levels 8–9 add the character-class contexts.
 pub(crate) const LATEST_REVISION: u8 = 10;
 
+/// A size the predictor's code learns when it runs rather than when it is compiled: see
+/// [`with_shape!`].
+pub(crate) const ANY: usize = 0;
+
 /// The smallest block that level 1 sorts (from codec 4 on), and that levels 2–9 consider
 /// sorting (from codec 6 on): 512 KiB. Smaller blocks take
 /// the engine, which codes texts of 120–430 KB about 4 % smaller than the sorted path does
@@ -364,7 +368,7 @@ impl Config {
         let kinds = model::ContextKind::all(self);
         kinds.iter().map(|kind| 64u64 << kind.log_buckets(self)).sum::<u64>()
             + (4 << self.log_match)
-            + mixer::Mixer::<{ mixer::ANY_WIDTH }>::weight_bytes(self.mixer_width(), &self.gate_sets())
+            + mixer::Mixer::<ANY>::weight_bytes(self.mixer_width(), &self.gate_sets())
             + if self.runs(Component::Image) { image::ImageModel::table_bytes(self.log_image_entries()) } else { 0 }
             + fixed
     }
@@ -459,49 +463,50 @@ fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn 
     payload
 }
 
-/// Runs `$body` with `V` the number of vectors in `$config`'s mixer as a constant, for the
-/// widths of the level table (two vectors at levels 1–3, three at 4–5, eight at 6–7, nine
-/// at 8–9), and with [`mixer::ANY_WIDTH`] for any other (a configuration without some
-/// part, for the ablation).
-macro_rules! with_mixer_vectors {
-    ($config:expr, |V| $body:expr) => {
-        match $config.mixer_width().div_ceil(mixer::LANES) {
-            2 => {
-                const V: usize = 2;
-                $body
-            }
-            3 => {
-                const V: usize = 3;
-                $body
-            }
-            8 => {
-                const V: usize = 8;
-                $body
-            }
-            9 => {
-                const V: usize = 9;
-                $body
-            }
-            _ => {
-                const V: usize = mixer::ANY_WIDTH;
-                $body
-            }
+/// Runs `$body` with `V` and `C` the number of vectors in `$config`'s mixer and of its
+/// hashed contexts as constants, where that is the shape of a level's predictor (levels 1,
+/// 2, 3, 4, 5, 6–7 and 8–9 in turn), and as [`ANY`] otherwise (a configuration without some
+/// part, for the ablation). The predictor's hot loops then have fixed lengths: no set-up and
+/// remainder to pay for each, which for a dozen mixer inputs cost as much as the loop's own
+/// work.
+macro_rules! with_shape {
+    ($config:expr, |V, C| $body:expr) => {{
+        let shape = ($config.mixer_width().div_ceil(mixer::LANES), model::ContextKind::all(&$config).len());
+        // Every level must find its arm, which a test checks.
+        match shape {
+            (2, 3) => shaped!(2, 3, $body),
+            (2, 4) => shaped!(2, 4, $body),
+            (2, 6) => shaped!(2, 6, $body),
+            (3, 7) => shaped!(3, 7, $body),
+            (3, 8) => shaped!(3, 8, $body),
+            (8, 24) => shaped!(8, 24, $body),
+            (9, 28) => shaped!(9, 28, $body),
+            _ => shaped!(ANY, ANY, $body),
         }
-    };
+    }};
+}
+
+/// `$body` with the constants `V` and `C`, for [`with_shape!`].
+macro_rules! shaped {
+    ($vectors:expr, $contexts:expr, $body:expr) => {{
+        const V: usize = $vectors;
+        const C: usize = $contexts;
+        $body
+    }};
 }
 
 fn encode_by_engine(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
     let config = config.for_block(data.len());
-    with_mixer_vectors!(config, |V| encode_by_engine_with::<V>(kernel, data, &config, progress))
+    with_shape!(config, |V, C| encode_by_engine_with::<V, C>(kernel, data, &config, progress))
 }
 
-fn encode_by_engine_with<const VECTORS: usize>(
+fn encode_by_engine_with<const VECTORS: usize, const CONTEXTS: usize>(
     kernel: Kernel,
     data: &[u8],
     config: &Config,
     progress: &mut dyn FnMut(u64),
 ) -> Vec<u8> {
-    let mut predictor = model::Predictor::<VECTORS>::new(config, data.len());
+    let mut predictor = model::Predictor::<VECTORS, CONTEXTS>::new(config, data.len());
     let mut encoder = coder::Encoder::with_capacity(data.len() / 2 + 16);
     for chunk in data.chunks(PROGRESS_STEP) {
         coder::encode_bytes_in(kernel, chunk, &mut predictor, &mut encoder);
@@ -582,10 +587,10 @@ fn decode_by_engine(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<u8>, Error> {
     let config = config.for_block(len);
-    with_mixer_vectors!(config, |V| decode_by_engine_with::<V>(payload, len, &config, progress))
+    with_shape!(config, |V, C| decode_by_engine_with::<V, C>(payload, len, &config, progress))
 }
 
-fn decode_by_engine_with<const VECTORS: usize>(
+fn decode_by_engine_with<const VECTORS: usize, const CONTEXTS: usize>(
     payload: &[u8],
     len: usize,
     config: &Config,
@@ -593,7 +598,7 @@ fn decode_by_engine_with<const VECTORS: usize>(
 ) -> Result<Vec<u8>, Error> {
     // The history grows as bytes are decoded: a damaged length cannot make it allocate more
     // than the payload really codes. It is the output, so it is returned rather than copied.
-    let mut predictor = model::Predictor::<VECTORS>::new(config, len.min(1 << 20));
+    let mut predictor = model::Predictor::<VECTORS, CONTEXTS>::new(config, len.min(1 << 20));
     let mut decoder = coder::Decoder::new(payload);
     let kernel = Kernel::detect();
     let mut decoded = 0;
@@ -749,15 +754,19 @@ mod tests {
         // The kernel detected here (AVX2 on most x86-64 machines) against the portable one.
         let portable = encode_with(Kernel::Portable, &text[..30_000], &TEST_CONFIG, &mut |_| {});
         assert_eq!(portable, encode_payload(&text[..30_000], &TEST_CONFIG, &mut |_| {}));
-        // The predictor compiled for a level's mixer width against the one for any width.
+        // Every level's predictor is compiled for its shape, and codes as the one for any.
         let data = &text[..20_000];
-        for (level, vectors) in [(2, 2), (5, 3), (7, 8), (9, 9)] {
+        for level in 1..=9 {
             let config = crate::Level::new(level).unwrap().cm_config(LATEST_REVISION).for_block(data.len());
-            assert_eq!(config.mixer_width().div_ceil(mixer::LANES), vectors, "level {level}");
+            let shape = (config.mixer_width().div_ceil(mixer::LANES), model::ContextKind::all(&config).len());
+            assert_eq!(with_shape!(config, |V, C| (V, C)), shape, "level {level}");
+            if ![2, 5, 7, 9].contains(&level) {
+                continue;
+            }
             let fixed = encode_by_engine(Kernel::detect(), data, &config, &mut |_| {});
-            let any = encode_by_engine_with::<{ mixer::ANY_WIDTH }>(Kernel::detect(), data, &config, &mut |_| {});
+            let any = encode_by_engine_with::<ANY, ANY>(Kernel::detect(), data, &config, &mut |_| {});
             assert!(fixed == any, "level {level}");
-            let back = decode_by_engine_with::<{ mixer::ANY_WIDTH }>(&fixed, data.len(), &config, &mut |_| {});
+            let back = decode_by_engine_with::<ANY, ANY>(&fixed, data.len(), &config, &mut |_| {});
             assert!(back.unwrap() == data, "level {level}");
         }
     }
@@ -766,7 +775,7 @@ mod tests {
     fn memory_estimate_covers_the_tables() {
         for level in 1..=9 {
             let config = crate::Level::new(level).unwrap().cm_config(LATEST_REVISION);
-            let tables = model::Predictor::<{ mixer::ANY_WIDTH }>::new(&config, 0).model_bytes() as u64;
+            let tables = model::Predictor::<ANY, ANY>::new(&config, 0).model_bytes() as u64;
             let estimate = config.model_bytes();
             assert!(tables <= estimate && estimate < tables + (16 << 20), "level {level}: {tables} vs {estimate}");
             // Small blocks get small tables: four buckets a byte, two at levels 6–9 (codec 11).

@@ -13,7 +13,7 @@ use super::logistic::{squash, stretch};
 use super::matcher::MatchModel;
 use super::mixer::{MAX_GATES, Mixer};
 use super::record::RecordDetector;
-use super::{Component, Config};
+use super::{ANY, Component, Config};
 
 /// Counters of the direct order-0 and order-1 contexts stop counting here (slow, precise).
 const DIRECT_LIMIT: u32 = 1023;
@@ -170,7 +170,9 @@ impl Gate {
     }
 }
 
-pub(crate) struct Predictor<const VECTORS: usize> {
+/// The predictor, compiled for a mixer of `VECTORS` vectors and for `CONTEXTS` hashed
+/// contexts, or either as [`ANY`] (see [`super::with_shape!`]).
+pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     order0: Vec<u32>,
     order1: Vec<u32>,
     /// One per hashed context: the orders, the word contexts, then the sparse, record,
@@ -277,8 +279,8 @@ impl IndirectHistory {
     }
 }
 
-impl<const VECTORS: usize> Predictor<VECTORS> {
-    pub(crate) fn new(config: &Config, capacity: usize) -> Predictor<VECTORS> {
+impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
+    pub(crate) fn new(config: &Config, capacity: usize) -> Predictor<VECTORS, CONTEXTS> {
         let orders: Vec<u8> =
             config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
         let word_model = config.runs(Component::Words);
@@ -290,6 +292,7 @@ impl<const VECTORS: usize> Predictor<VECTORS> {
         let image =
             config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries(), config.image_edges));
         let kinds = ContextKind::all(config);
+        assert!(CONTEXTS == ANY || CONTEXTS == kinds.len(), "a predictor compiled for its contexts");
         let contextual = kinds.iter().filter(|kind| kind.contextual()).count();
         let histories = config.runs(Component::ByteHistories);
         assert!(!histories || contextual <= history::MAX_CONTEXTS);
@@ -375,7 +378,7 @@ impl<const VECTORS: usize> Predictor<VECTORS> {
     }
 }
 
-impl<const VECTORS: usize> BitPredictor for Predictor<VECTORS> {
+impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VECTORS, CONTEXTS> {
     const BITS: u32 = 12;
 
     /// P(next bit = 1) in 1/4096ths, within 1..=4095.
@@ -384,11 +387,12 @@ impl<const VECTORS: usize> BitPredictor for Predictor<VECTORS> {
         let partial = self.partial as usize;
         let c1 = (self.recent & 0xFF) as usize;
         let node = self.node;
+        let count = self.context_count();
         let mut inputs = self.mixer.inputs();
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
         let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
-        for context in &mut self.contexts {
+        for context in &mut self.contexts[..count] {
             let counter = *context.table.counter(context.bucket, node);
             context.cell = confidence_cell(counter, self.last_bits_mask);
             // A silenced context's inputs are multiplied by 0, without a branch.
@@ -476,7 +480,8 @@ impl<const VECTORS: usize> BitPredictor for Predictor<VECTORS> {
     /// them, and waits for memory there, but an encoder knows the byte a whole byte ahead.
     #[inline(always)]
     fn foresee(&self, byte: u8) {
-        for (context, &hash) in self.contexts.iter().zip(&self.hashes) {
+        let count = self.context_count();
+        for (context, &hash) in self.contexts[..count].iter().zip(&self.hashes[..count]) {
             context.table.prefetch(nibble_hash(hash, 0x10 | u32::from(byte >> 4)));
         }
         let recent = self.recent << 8 | u64::from(byte);
@@ -492,7 +497,8 @@ impl<const VECTORS: usize> BitPredictor for Predictor<VECTORS> {
         counter::update(&mut self.order0[partial], bit, DIRECT_LIMIT);
         counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
         let node = self.node;
-        for context in &mut self.contexts {
+        let count = self.context_count();
+        for context in &mut self.contexts[..count] {
             counter::update_hashed(context.table.counter(context.bucket, node), bit, context.limit);
             counter::update(context.confidence_counter(), bit, DIRECT_LIMIT);
         }
@@ -538,7 +544,13 @@ impl<const VECTORS: usize> BitPredictor for Predictor<VECTORS> {
     }
 }
 
-impl<const VECTORS: usize> Predictor<VECTORS> {
+impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
+    /// How many hashed contexts there are: a constant where the code was compiled for it.
+    #[inline(always)]
+    fn context_count(&self) -> usize {
+        if CONTEXTS == ANY { self.contexts.len() } else { CONTEXTS }
+    }
+
     /// Starts loading what the next bit selects by the previous byte in the mixer's byte gate
     /// and the order-1 APM, for both values of this bit: those tables are megabytes read at
     /// random, and without this each bit would wait for memory twice. (Loading the next
@@ -670,7 +682,8 @@ impl<const VECTORS: usize> Predictor<VECTORS> {
 
     #[inline(always)]
     fn prefetch_buckets(&self) {
-        for (context, &hash) in self.contexts.iter().zip(&self.hashes) {
+        let count = self.context_count();
+        for (context, &hash) in self.contexts[..count].iter().zip(&self.hashes[..count]) {
             context.table.prefetch(bucket_key(hash, self.bit_count, self.partial));
         }
     }
@@ -678,7 +691,8 @@ impl<const VECTORS: usize> Predictor<VECTORS> {
     /// Each table's bucket for the current nibble.
     #[inline(always)]
     fn claim_buckets(&mut self) {
-        for (context, &hash) in self.contexts.iter_mut().zip(&self.hashes) {
+        let count = self.context_count();
+        for (context, &hash) in self.contexts[..count].iter_mut().zip(&self.hashes[..count]) {
             context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
         }
         if self.bit_count == 0
