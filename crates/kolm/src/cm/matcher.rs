@@ -62,8 +62,19 @@ impl MatchModel {
     pub(crate) fn byte_ended(&mut self, history: &[u8]) {
         let position = history.len();
         if position >= MIN_MATCH {
-            self.slot = hash_tail(&history[position - MIN_MATCH..]) as usize & self.mask;
+            let tail = history[position - MIN_MATCH..].iter().fold(0, |tail, &byte| tail << 8 | u64::from(byte));
+            self.slot = hash_tail(tail) as usize & self.mask;
             super::prefetch(&self.last_seen, self.slot);
+        }
+    }
+
+    /// Starts loading the table slot that [`MatchModel::byte_ended`] will find once the
+    /// history is `position` bytes long, its last eight bytes `recent` (the latest in the low
+    /// byte): an encoder knows them a byte ahead.
+    #[inline(always)]
+    pub(crate) fn foresee(&self, position: usize, recent: u64) {
+        if position >= MIN_MATCH {
+            super::prefetch(&self.last_seen, hash_tail(recent & TAIL_MASK) as usize & self.mask);
         }
     }
 
@@ -140,14 +151,13 @@ impl MatchModel {
     }
 }
 
-/// A multiplicative hash of `MIN_MATCH` bytes.
+/// The bits of the last [`MIN_MATCH`] bytes in a number that holds the last eight.
+const TAIL_MASK: u64 = (1 << (8 * MIN_MATCH)) - 1;
+
+/// A multiplicative hash of the last [`MIN_MATCH`] bytes, `tail` (the latest in the low byte).
 #[inline(always)]
-fn hash_tail(bytes: &[u8]) -> u32 {
-    let mut value = 0u64;
-    for &byte in bytes {
-        value = (value << 8) | u64::from(byte);
-    }
-    (value.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+fn hash_tail(tail: u64) -> u32 {
+    (tail.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
 }
 
 #[cfg(test)]

@@ -488,6 +488,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         for (context, &order) in self.contexts.iter().zip(&self.orders) {
             context.table.prefetch(order_hash(recent, order));
         }
+        self.matcher.foresee(self.history.len() + 1, recent);
     }
 
     #[inline(always)]
