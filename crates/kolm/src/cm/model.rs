@@ -211,12 +211,7 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     bit_count: u32,
     /// The last eight bytes, the most recent in the low byte.
     recent: u64,
-    word: u32,
-    /// The letters of the current word so far.
-    word_letters: u32,
-    previous_word: u32,
-    /// The word before the previous one.
-    older_word: u32,
+    words: Words,
     /// Where the current and the previous line start in `history`, for the text contexts.
     line_start: usize,
     previous_line_start: usize,
@@ -263,6 +258,42 @@ impl HashedContext {
     fn confidence_counter(&mut self) -> &mut u32 {
         // `cell` is always within the map; the remainder (a mask) lets the compiler see so.
         &mut self.confidence[self.cell % CONFIDENCE_CELLS]
+    }
+}
+
+/// The words the word and text contexts and the word gate are made of: hashes of their
+/// letters, folded to lower case.
+#[derive(Clone, Copy, Default)]
+struct Words {
+    /// The current word (0 between words).
+    word: u32,
+    /// The letters of the current word so far.
+    letters: u32,
+    previous: u32,
+    /// The word before the previous one.
+    older: u32,
+}
+
+impl Words {
+    /// The words once `byte` has come.
+    #[inline(always)]
+    fn after(self, byte: u8) -> Words {
+        if byte.is_ascii_alphabetic() {
+            let word = (self.word ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
+            Words { word, letters: self.letters + 1, ..self }
+        } else if self.word != 0 {
+            Words { word: 0, letters: 0, previous: self.word, older: self.previous }
+        } else {
+            Words { letters: 0, ..self }
+        }
+    }
+
+    /// The hashes of the two word contexts, once `byte` (the last byte) has come: the current
+    /// word (or the byte, between words), and the current word with the previous one.
+    #[inline(always)]
+    fn hashes(self, byte: u8) -> [u32; 2] {
+        let word = if self.word == 0 { u64::from(byte) } else { u64::from(self.word) << 8 };
+        [hash64(word | (0xA << 60)), hash64((u64::from(self.word) | (u64::from(self.previous) << 32)) ^ (0xB << 60))]
     }
 }
 
@@ -340,10 +371,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             node: 1,
             bit_count: 0,
             recent: 0,
-            word: 0,
-            word_letters: 0,
-            previous_word: 0,
-            older_word: 0,
+            words: Words::default(),
             line_start: 0,
             previous_line_start: 0,
             text: config.runs(Component::Text),
@@ -439,7 +467,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             count += 1;
         }
         if self.gates[Gate::WordLetters as usize] {
-            let word_letters = (self.word_letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
+            let word_letters = (self.words.letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
             sets[count] = pixel_sets.map_or(word_letters, |sets| sets[1]);
             count += 1;
         }
@@ -475,9 +503,11 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         ((2 * p + refined + refined_by_order1 * 5 + 4) >> 3).clamp(1, 4095) as u32
     }
 
-    /// Starts loading the buckets of this byte's second nibble, and those of the orders for
-    /// the next byte's first: a decoder claims them as soon as it knows the bits that choose
-    /// them, and waits for memory there, but an encoder knows the byte a whole byte ahead.
+    /// Starts loading the buckets of this byte's second nibble, those of the orders for the
+    /// next byte's first, and the match model's next slot: a decoder claims them as soon as
+    /// it knows the bits that choose them, and waits for memory there, but an encoder knows
+    /// the byte a whole byte ahead. (Loading the word contexts' next buckets too was
+    /// measured, and made level 5 no faster: the loads already in flight are the limit.)
     #[inline(always)]
     fn foresee(&self, byte: u8) {
         let count = self.context_count();
@@ -576,26 +606,16 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
         if self.word_model || self.text || self.classes.is_some() || self.gates[Gate::WordLetters as usize] {
-            if byte.is_ascii_alphabetic() {
-                self.word = (self.word ^ u32::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
-                self.word_letters += 1;
-            } else {
-                self.word_letters = 0;
-                if self.word != 0 {
-                    self.older_word = self.previous_word;
-                    self.previous_word = self.word;
-                    self.word = 0;
-                }
-            }
+            self.words = self.words.after(byte);
         }
         for (slot, &order) in self.orders.iter().enumerate() {
             self.hashes[slot] = order_hash(self.recent, order);
         }
         if self.word_model {
             let at = self.orders.len();
-            let context = if self.word == 0 { u64::from(byte) } else { u64::from(self.word) << 8 };
-            self.hashes[at] = hash64(context | (0xA << 60));
-            self.hashes[at + 1] = hash64((u64::from(self.word) | (u64::from(self.previous_word) << 32)) ^ (0xB << 60));
+            let [word, word_pair] = self.words.hashes(byte);
+            self.hashes[at] = word;
+            self.hashes[at + 1] = word_pair;
         }
         let mut at = self.orders.len() + if self.word_model { 2 } else { 0 };
         if self.sparse {
@@ -644,7 +664,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             *classes = (*classes << 3 | byte_class(byte)) & 0xFFFF_FFFF_FFFF;
             self.hashes[at] = hash64((*classes & 0xFF_FFFF) | u64::from(byte) << 24 | (0x80 << 56));
             self.hashes[at + 1] = hash64((*classes >> 6) ^ (self.recent & 0xFFFF) << 42 ^ (0x81 << 56));
-            self.hashes[at + 2] = hash64(u64::from(self.word) ^ (*classes & 0x3_FFFF) << 32 ^ (0x82 << 56));
+            self.hashes[at + 2] = hash64(u64::from(self.words.word) ^ (*classes & 0x3_FFFF) << 32 ^ (0x82 << 56));
             self.hashes[at + 3] = hash64(*classes ^ (0x83 << 56));
         }
         if !(self.text || self.layout) {
@@ -659,7 +679,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
         if self.text {
             let above_at = self.previous_line_start + at_column;
             let above = if above_at < self.line_start { u64::from(self.history[above_at]) } else { 0 };
-            let words = [self.word, self.previous_word, self.older_word].map(u64::from);
+            let words = [self.words.word, self.words.previous, self.words.older].map(u64::from);
             self.hashes[at] = hash64((words[0] | words[2] << 32) ^ u64::from(byte) << 48 ^ (0x60 << 56));
             self.hashes[at + 1] =
                 hash64((words[0] ^ words[1].rotate_left(13) ^ words[2].rotate_left(29)) | (0x61 << 56));
