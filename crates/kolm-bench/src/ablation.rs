@@ -198,6 +198,7 @@ mod tests {
             "no order 4",
             "no order 6",
             "no word model",
+            "no mixer warm-up",
             "no sorted fast path",
             "no match model",
             "no confidence maps",

@@ -9,9 +9,11 @@
 //!
 //! ```
 //! use kolm::{Level, ablation};
+//! // At level 2 the match model is the only context longer than six bytes.
 //! let text = b"one fish two fish red fish blue fish ".repeat(40);
-//! let full = ablation::coded_len(&text, Level::DEFAULT, None)?;
-//! let without_match = ablation::coded_len(&text, Level::DEFAULT, Some(ablation::Component::Match))?;
+//! let level = Level::new(2).unwrap();
+//! let full = ablation::coded_len(&text, level, None)?;
+//! let without_match = ablation::coded_len(&text, level, Some(ablation::Component::Match))?;
 //! assert!(full < without_match);
 //! # Ok::<(), kolm::Error>(())
 //! ```
@@ -35,6 +37,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::Classes,
         Component::WordGate,
         Component::SeenOrdersGate,
+        Component::WarmUp,
         Component::Sorting,
         Component::Match,
         Component::ConfidenceMaps,

@@ -17,7 +17,9 @@
 //! | 7 | level table revision 6: levels 6–9 add the text and 1-bit image contexts, two mixer gates and the mixer's warm-up; written only for levels 6–9 |
 //! | 8 | level table revision 7: levels 6–9 add byte histories to the orders' and words' contexts, let the counters of the orders, words and text contexts settle, and silence the byte contexts while a 1-bit image's pixels predict better; written by levels 6–9 before codec 9 |
 //! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and two mixer gates, by the letters of the current word and by how many orders have seen their context; written by levels 6–9 (by levels 1–5 before codec 10) |
-//! | 10 | level table revision 9: at levels 1–5 the mixer's output, in the stretched domain, is refined by the order-1 APM alone (no partial-byte APM); written by levels 1–5 |
+//! | 10 | level table revision 9: at levels 1–5 the mixer's output, in the stretched domain, is refined by the order-1 APM alone (no partial-byte APM); written by levels 1–5 before codec 12 |
+//! | 11 | level table revision 10: levels 6–9 take the 1-bit image model's edge contexts and smaller tables for small blocks, levels 8–9 the character-class contexts; written by levels 6–9 before codec 12 |
+//! | 12 | level table revision 11: every level's mixer warms up each weight set by itself, in place of the whole mixer's warm-up at levels 6–9; written by every level |
 
 use crate::Error;
 use crate::cm;
@@ -63,7 +65,8 @@ impl Codec {
             Codec::ContextMixing { revision: 7 } => "cm7",
             Codec::ContextMixing { revision: 8 } => "cm8",
             Codec::ContextMixing { revision: 9 } => "cm9",
-            Codec::ContextMixing { .. } => "cm10",
+            Codec::ContextMixing { revision: 10 } => "cm10",
+            Codec::ContextMixing { .. } => "cm11",
         }
     }
 }
@@ -206,7 +209,7 @@ mod tests {
     #[test]
     fn memory_estimates_follow_the_level_table() {
         let mib = |level: u8| Level::new(level).unwrap().memory_per_thread() >> 20;
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2115, 3203, 3630, 3630]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 216, 472, 538, 602, 2116, 3204, 3631, 3631]);
     }
 
     #[test]

@@ -22,9 +22,9 @@ use crate::mdc7::Stages;
 /// | 3 | + words, larger tables | 16 MiB | 472 MiB |
 /// | 4 | + order 8 | 16 MiB | 538 MiB |
 /// | 5 | + order 5 | 16 MiB | 602 MiB |
-/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,115 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 3,203 MiB |
-/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,630 MiB |
+/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,116 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 3,204 MiB |
+/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,631 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -82,7 +82,8 @@ impl Level {
     /// for codec 9 (the counters' last bits at every level; layout contexts and the word and
     /// seen-orders gates from level 6), 9 for codec 10 (one APM on the mixer's output at
     /// levels 1–5), 10 for codec 11 (the image model's edge contexts and tighter tables for
-    /// small blocks from level 6, the character-class contexts from level 8).
+    /// small blocks from level 6, the character-class contexts from level 8), 11 for codec 12
+    /// (every level's mixer warms up each weight set by itself).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -96,7 +97,11 @@ impl Level {
             image: revision >= 6 && self.0 >= 6,
             text: revision >= 6 && self.0 >= 6,
             order2_gates: revision >= 6 && self.0 >= 6,
-            mixer_warm_up: revision >= 6 && self.0 >= 6,
+            warm_up: match revision {
+                11.. => cm::WarmUp::EachSet,
+                6.. if self.0 >= 6 => cm::WarmUp::Mixer,
+                _ => cm::WarmUp::Never,
+            },
             byte_histories: revision >= 7 && self.0 >= 6,
             steady_contexts: revision >= 7 && self.0 >= 6,
             image_mutes: revision >= 7 && self.0 >= 6,

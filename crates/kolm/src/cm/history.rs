@@ -125,12 +125,12 @@ impl HistoryMaps {
 mod tests {
     use super::*;
     use crate::cm::ANY;
-    use crate::cm::mixer::Mixer;
+    use crate::cm::mixer::{Mixer, WarmUp};
 
     #[test]
     fn an_expectation_holds_while_the_bits_agree() {
         let mut maps = HistoryMaps::new();
-        let mut mixer = Mixer::<ANY>::new(2, &[1], 6, false);
+        let mut mixer = Mixer::<ANY>::new(2, &[1], 6, WarmUp::Never);
         maps.start_byte(0, u32::from(b'e'), 3); // 0110_0101
         maps.start_byte(1, 0xFF, 0); // never seen: no expectation
         maps.predict(&mut mixer.inputs(), u32::MAX, 0);
@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn the_longest_run_speaks_and_disputes_are_seen() {
         let mut maps = HistoryMaps::new();
-        let mut mixer = Mixer::<ANY>::new(2, &[1], 6, false);
+        let mut mixer = Mixer::<ANY>::new(2, &[1], 6, WarmUp::Never);
         maps.start_byte(0, 0x00, 5);
         maps.start_byte(1, 0xFF, 2);
         maps.predict(&mut mixer.inputs(), u32::MAX, 0);

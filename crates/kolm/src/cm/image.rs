@@ -246,13 +246,13 @@ impl ImageModel {
 mod tests {
     use super::*;
     use crate::cm::ANY;
-    use crate::cm::mixer::Mixer;
+    use crate::cm::mixer::{Mixer, WarmUp};
 
     /// Predicts every bit of `image` (rows of `width` bytes) with the model and returns its
     /// final score: the image's rows are known to it from the second byte on.
     fn score_on(image: &[u8], width: usize, reference: i32) -> i64 {
         let mut model = ImageModel::new(12, true);
-        let mut mixer = Mixer::<ANY>::new(CONTEXTS, &[1], 6, false);
+        let mut mixer = Mixer::<ANY>::new(CONTEXTS, &[1], 6, WarmUp::Never);
         for at in 0..image.len() {
             model.byte_ended(&image[..at], width);
             let previous = if at >= 2 { u32::from(image[at - 2]) << 8 | u32::from(image[at - 1]) } else { 0 };

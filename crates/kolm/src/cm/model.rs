@@ -11,7 +11,7 @@ use super::history::{self, HistoryMaps};
 use super::image::{self, ImageModel};
 use super::logistic::{squash, stretch};
 use super::matcher::MatchModel;
-use super::mixer::{MAX_GATES, Mixer};
+use super::mixer::{MAX_GATES, Mixer, WarmUp};
 use super::record::RecordDetector;
 use super::{ANY, Component, Config};
 
@@ -362,7 +362,12 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             gates: std::array::from_fn(|variant| gates.iter().any(|&gate| gate as usize == variant)),
             last_bits_mask: if config.runs(Component::LastBits) { 0b11 } else { 0 },
             matcher: MatchModel::new(config.log_match),
-            mixer: Mixer::new(config.mixer_width(), &config.gate_sets(), 6, config.mixer_warm_up),
+            mixer: Mixer::new(
+                config.mixer_width(),
+                &config.gate_sets(),
+                6,
+                if config.runs(Component::WarmUp) { config.warm_up } else { WarmUp::Never },
+            ),
             by_partial_byte: Apm::new(256, 7),
             // The neighbourhoods of the image contexts follow the order-1 contexts.
             by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7),

@@ -43,10 +43,9 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: levels 1-5 changed last in the ninth (codec 10), levels 6-9 in the tenth
-        // (codec 11).
+        // models: every level changed last in the eleventh (codec 12).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(codec, if n <= 5 { "cm9" } else { "cm10" }, "level {n}");
+        assert_eq!(codec, "cm11", "level {n}");
     }
 }
 
@@ -92,8 +91,9 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// 6; levels 6-9 before the byte histories, steady counters and muting by images: codec 7;
 /// every level before the counters' last bits, and levels 6-9 before the layout contexts
 /// and the word gate: codecs 4, 6 and 8; levels 1-5 before their single APM, and levels 6-9
-/// before the image model's edge contexts and the class contexts: codec 9)
-/// decode with the models they were written with.
+/// before the image model's edge contexts and the class contexts: codec 9; every level
+/// before its mixer warmed up each weight set: codecs 10 and 11) decode with the models they
+/// were written with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -106,6 +106,8 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm6", "codec7", &[6, 7, 8, 9]),
         ("cm7", "codec8", &[6, 7, 8, 9]),
         ("cm8", "codec9", &[1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        ("cm9", "codec10", &[1, 2, 3, 4, 5]),
+        ("cm10", "codec11", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
@@ -438,7 +440,7 @@ fn hostile_headers_get_clear_errors() {
     expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
     expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
     expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
-    expect(header(1, 12, 5, 21, 0), "unknown codec 12 (this kolm knows codecs 1 to 11)");
+    expect(header(1, 13, 5, 21, 0), "unknown codec 13 (this kolm knows codecs 1 to 12)");
     expect(header(1, 1, 0, 21, 0), "level 0");
     expect(header(1, 1, 10, 21, 0), "level 10");
     expect(header(1, 1, 5, 15, 0), "block size 2^15");
