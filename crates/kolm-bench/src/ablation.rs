@@ -201,6 +201,7 @@ mod tests {
             "no mixer warm-up",
             "no sorted fast path",
             "no match model",
+            "no long match model",
             "no confidence maps",
             "no counters' last bits",
             "no byte gate",

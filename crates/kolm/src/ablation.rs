@@ -40,6 +40,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::WarmUp,
         Component::Sorting,
         Component::Match,
+        Component::LongMatch,
         Component::ConfidenceMaps,
         Component::LastBits,
         Component::ByteGate,

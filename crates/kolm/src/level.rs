@@ -19,12 +19,12 @@ use crate::mdc7::Stages;
 /// |---|---|---|---|
 /// | 1 | sorted (blocks ≥ 512 KiB); orders 0–4, match | 16 MiB | 145 MiB |
 /// | 2 | + order 6 | 16 MiB | 216 MiB |
-/// | 3 | + words, larger tables | 16 MiB | 472 MiB |
-/// | 4 | + order 8 | 16 MiB | 538 MiB |
-/// | 5 | + order 5 | 16 MiB | 602 MiB |
-/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,116 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 3,204 MiB |
-/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,631 MiB |
+/// | 3 | + words, a second match model (of at least 12 bytes), larger tables | 16 MiB | 490 MiB |
+/// | 4 | + order 8 | 16 MiB | 554 MiB |
+/// | 5 | + order 5 | 16 MiB | 618 MiB |
+/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,132 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 3,220 MiB |
+/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,647 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -83,7 +83,8 @@ impl Level {
     /// seen-orders gates from level 6), 9 for codec 10 (one APM on the mixer's output at
     /// levels 1–5), 10 for codec 11 (the image model's edge contexts and tighter tables for
     /// small blocks from level 6, the character-class contexts from level 8), 11 for codec 12
-    /// (every level's mixer warms up each weight set by itself).
+    /// (every level's mixer warms up each weight set by itself; levels 3–9 add a second
+    /// match model).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -97,6 +98,7 @@ impl Level {
             image: revision >= 6 && self.0 >= 6,
             text: revision >= 6 && self.0 >= 6,
             order2_gates: revision >= 6 && self.0 >= 6,
+            long_match: revision >= 11 && self.0 >= 3,
             warm_up: match revision {
                 11.. => cm::WarmUp::EachSet,
                 6.. if self.0 >= 6 => cm::WarmUp::Mixer,

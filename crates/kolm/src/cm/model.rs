@@ -10,7 +10,7 @@ use super::counter::{self, ContextTable, FRESH};
 use super::history::{self, HistoryMaps};
 use super::image::{self, ImageModel};
 use super::logistic::{squash, stretch};
-use super::matcher::MatchModel;
+use super::matcher::{self, MatchModel};
 use super::mixer::{MAX_GATES, Mixer, WarmUp};
 use super::record::RecordDetector;
 use super::{ANY, Component, Config};
@@ -199,6 +199,8 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     /// The counters' last bits that the confidence maps tell apart: both or none.
     last_bits_mask: u32,
     matcher: MatchModel,
+    /// The second match model, of longer matches, where it runs (codec 12).
+    long_matcher: Option<MatchModel>,
     mixer: Mixer<VECTORS>,
     by_partial_byte: Apm,
     by_order1: Apm,
@@ -211,6 +213,8 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     bit_count: u32,
     /// The last eight bytes, the most recent in the low byte.
     recent: u64,
+    /// The eight bytes before those, likewise.
+    older: u64,
     words: Words,
     /// Where the current and the previous line start in `history`, for the text contexts.
     line_start: usize,
@@ -361,7 +365,10 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             single_apm: config.single_apm,
             gates: std::array::from_fn(|variant| gates.iter().any(|&gate| gate as usize == variant)),
             last_bits_mask: if config.runs(Component::LastBits) { 0b11 } else { 0 },
-            matcher: MatchModel::new(config.log_match),
+            matcher: MatchModel::new(config.log_match, matcher::SHORT_MATCH),
+            long_matcher: config
+                .runs(Component::LongMatch)
+                .then(|| MatchModel::new(config.log_match, matcher::LONG_MATCH)),
             mixer: Mixer::new(
                 config.mixer_width(),
                 &config.gate_sets(),
@@ -376,6 +383,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             node: 1,
             bit_count: 0,
             recent: 0,
+            older: 0,
             words: Words::default(),
             line_start: 0,
             previous_line_start: 0,
@@ -401,6 +409,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     pub(crate) fn model_bytes(&self) -> usize {
         self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>()
             + self.matcher.bytes()
+            + self.long_matcher.as_ref().map_or(0, MatchModel::bytes)
             + self.mixer.bytes()
             + self.image.as_ref().map_or(0, ImageModel::bytes)
     }
@@ -440,6 +449,9 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         }
         if self.match_model {
             inputs.add(self.matcher.predict(self.partial, self.bit_count));
+        }
+        if let Some(matcher) = &mut self.long_matcher {
+            inputs.add(matcher.predict(self.partial, self.bit_count));
         }
         if let Some(image) = &mut self.image {
             // Scored against the lowest order's prediction.
@@ -523,7 +535,11 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         for (context, &order) in self.contexts.iter().zip(&self.orders) {
             context.table.prefetch(order_hash(recent, order));
         }
-        self.matcher.foresee(self.history.len() + 1, recent);
+        let (position, older) = (self.history.len() + 1, self.older << 8 | self.recent >> 56);
+        self.matcher.foresee(position, recent, older);
+        if let Some(matcher) = &self.long_matcher {
+            matcher.foresee(position, recent, older);
+        }
     }
 
     #[inline(always)]
@@ -542,6 +558,9 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             maps.update(bit);
         }
         self.matcher.update(bit);
+        if let Some(matcher) = &mut self.long_matcher {
+            matcher.update(bit);
+        }
         if let Some(image) = &mut self.image {
             image.update(bit);
         }
@@ -563,6 +582,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         } else if self.bit_count == 8 {
             let byte = (self.partial & 0xFF) as u8;
             self.history.push(byte);
+            self.older = self.older << 8 | self.recent >> 56;
             self.recent = (self.recent << 8) | u64::from(byte);
             self.partial = 1;
             self.node = 1;
@@ -571,10 +591,17 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
                 context.table.record_byte(context.first_bucket, hash, u32::from(byte));
             }
             // Every table look-up of the new byte is started before any is waited for.
-            self.matcher.byte_ended(&self.history);
+            let position = self.history.len();
+            self.matcher.byte_ended(position, self.recent, self.older);
+            if let Some(matcher) = &mut self.long_matcher {
+                matcher.byte_ended(position, self.recent, self.older);
+            }
             self.hash_contexts();
             self.prefetch_buckets();
             self.matcher.byte_done(&self.history);
+            if let Some(matcher) = &mut self.long_matcher {
+                matcher.byte_done(&self.history);
+            }
             self.claim_buckets();
         }
     }
