@@ -31,7 +31,7 @@
 use super::ANY;
 use super::logistic::{STRETCH_LIMIT, squash};
 
-/// The most inputs a mixer takes: level 9 has 70.
+/// The most inputs a mixer takes: level 9 has 71.
 const MAX_INPUTS: usize = 72;
 /// The inputs' storage: a power of two, so that a slot's index is masked into it rather
 /// than checked against its length (a dozen adds a bit, at every level).
@@ -225,7 +225,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         }
     }
 
-    /// Bytes of weights.
+    /// Bytes of weights and of the sets' counts.
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.weights.len() * 4 + self.set_updates.len() * size_of::<u16>()

@@ -198,9 +198,9 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     gates: [bool; MAX_GATES],
     /// The counters' last bits that the confidence maps tell apart: both or none.
     last_bits_mask: u32,
-    matcher: MatchModel,
-    /// The second match model, of longer matches, where it runs (codec 12).
-    long_matcher: Option<MatchModel>,
+    /// The match models that run: of matches of at least six bytes, whose length also picks
+    /// mixer weights, and (levels 3–9, codec 12) of at least twelve.
+    matchers: Vec<MatchModel>,
     mixer: Mixer<VECTORS>,
     by_partial_byte: Apm,
     by_order1: Apm,
@@ -365,10 +365,11 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             single_apm: config.single_apm,
             gates: std::array::from_fn(|variant| gates.iter().any(|&gate| gate as usize == variant)),
             last_bits_mask: if config.runs(Component::LastBits) { 0b11 } else { 0 },
-            matcher: MatchModel::new(config.log_match, matcher::SHORT_MATCH),
-            long_matcher: config
-                .runs(Component::LongMatch)
-                .then(|| MatchModel::new(config.log_match, matcher::LONG_MATCH)),
+            matchers: [(Component::Match, matcher::SHORT_MATCH), (Component::LongMatch, matcher::LONG_MATCH)]
+                .into_iter()
+                .filter(|&(part, _)| config.runs(part))
+                .map(|(_, min_length)| MatchModel::new(config.log_match, min_length))
+                .collect(),
             mixer: Mixer::new(
                 config.mixer_width(),
                 &config.gate_sets(),
@@ -408,8 +409,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     #[cfg(test)]
     pub(crate) fn model_bytes(&self) -> usize {
         self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>()
-            + self.matcher.bytes()
-            + self.long_matcher.as_ref().map_or(0, MatchModel::bytes)
+            + self.matchers.iter().map(MatchModel::bytes).sum::<usize>()
             + self.mixer.bytes()
             + self.image.as_ref().map_or(0, ImageModel::bytes)
     }
@@ -447,10 +447,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         if let Some(maps) = &mut self.history_maps {
             maps.predict(&mut inputs, if image_leads { self.heard_in_images } else { u32::MAX }, self.bit_count);
         }
-        if self.match_model {
-            inputs.add(self.matcher.predict(self.partial, self.bit_count));
-        }
-        if let Some(matcher) = &mut self.long_matcher {
+        for matcher in &mut self.matchers {
             inputs.add(matcher.predict(self.partial, self.bit_count));
         }
         if let Some(image) = &mut self.image {
@@ -463,7 +460,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         }
         inputs.add(256);
         drop(inputs);
-        let match_state = if self.match_model { self.matcher.length_bucket() } else { 0 };
+        let match_state = if self.match_model { self.matchers[0].length_bucket() } else { 0 };
         let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
         let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
         // In the order of `Gate`'s variants, which `Gate::all` keeps.
@@ -536,8 +533,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             context.table.prefetch(order_hash(recent, order));
         }
         let (position, older) = (self.history.len() + 1, self.older << 8 | self.recent >> 56);
-        self.matcher.foresee(position, recent, older);
-        if let Some(matcher) = &self.long_matcher {
+        for matcher in &self.matchers {
             matcher.foresee(position, recent, older);
         }
     }
@@ -557,8 +553,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         if let Some(maps) = &mut self.history_maps {
             maps.update(bit);
         }
-        self.matcher.update(bit);
-        if let Some(matcher) = &mut self.long_matcher {
+        for matcher in &mut self.matchers {
             matcher.update(bit);
         }
         if let Some(image) = &mut self.image {
@@ -592,14 +587,12 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             }
             // Every table look-up of the new byte is started before any is waited for.
             let position = self.history.len();
-            self.matcher.byte_ended(position, self.recent, self.older);
-            if let Some(matcher) = &mut self.long_matcher {
+            for matcher in &mut self.matchers {
                 matcher.byte_ended(position, self.recent, self.older);
             }
             self.hash_contexts();
             self.prefetch_buckets();
-            self.matcher.byte_done(&self.history);
-            if let Some(matcher) = &mut self.long_matcher {
+            for matcher in &mut self.matchers {
                 matcher.byte_done(&self.history);
             }
             self.claim_buckets();
