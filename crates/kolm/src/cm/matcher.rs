@@ -101,11 +101,10 @@ impl MatchModel {
     /// by another, and the two products added.
     #[inline(always)]
     fn hash_tail(&self, recent: u64, older: u64) -> u32 {
-        let low_bytes = |count: usize| if count >= 8 { u64::MAX } else { (1 << (8 * count)) - 1 };
         let hash = if self.min_length <= 8 {
-            (recent & low_bytes(self.min_length)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            (recent & super::low_bytes(self.min_length)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         } else {
-            let before = (older & low_bytes(self.min_length - 8)) + 1;
+            let before = (older & super::low_bytes(self.min_length - 8)) + 1;
             recent.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(before.wrapping_mul(0xBF58_476D_1CE4_E5B9))
         };
         (hash >> 32) as u32

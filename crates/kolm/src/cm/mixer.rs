@@ -86,12 +86,13 @@ pub(crate) struct Mixer<const VECTORS: usize> {
     width: usize,
     /// `width` rounded up to whole vectors: where one weight set ends and the next begins.
     stride: usize,
-    /// Start of each gate's weight region in `weights`.
-    regions: [usize; MAX_GATES],
+    /// The number of each gate's first weight set among all the gates' sets, which lie one
+    /// after another: set n starts at n·`stride` in `weights`.
+    first_sets: [usize; MAX_GATES],
     gates: usize,
-    /// The weight set each gate selected for the current bit (where it starts in `weights`,
-    /// and its number among all the gates' sets), and its prediction.
-    selected: [(usize, usize, i32); MAX_GATES],
+    /// The weight set each gate selected for the current bit (its number among all the
+    /// gates' sets), and its prediction.
+    selected: [(usize, i32); MAX_GATES],
     rate: i32,
     warm_up: WarmUp,
     /// The rate the next updates use, and how many updates there have been
@@ -139,11 +140,11 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         let initial = (1 << 16) * 3 / (width as i32 * 2).max(1);
         let stride = width.next_multiple_of(LANES);
         assert!(VECTORS == ANY || VECTORS * LANES == stride, "a mixer compiled for its width");
-        let mut regions = [0; MAX_GATES];
-        let mut total = 0;
-        for (region, &sets) in regions.iter_mut().zip(gate_sets) {
-            *region = total;
-            total += sets * stride;
+        let mut first_sets = [0; MAX_GATES];
+        let mut total_sets = 0;
+        for (first_set, &sets) in first_sets.iter_mut().zip(gate_sets) {
+            *first_set = total_sets;
+            total_sets += sets;
         }
         // The count at which a set's extra rate reaches 0, and stays there.
         let boosts_end = (3 * rate * SET_WARM_UP_HALF_LIFE - SET_WARM_UP_HALF_LIFE + 1) as usize;
@@ -151,18 +152,18 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         assert!(!each_set || boosts_end <= usize::from(u16::MAX), "a set's count fits 16 bits");
         Mixer {
             inputs: [0; INPUT_SLOTS],
-            weights: super::memory::zeroed_table(total),
+            weights: super::memory::zeroed_table(total_sets * stride),
             initial,
             width,
             stride,
-            regions,
+            first_sets,
             gates: gate_sets.len(),
-            selected: [(0, 0, 0); MAX_GATES],
+            selected: [(0, 0); MAX_GATES],
             rate,
             warm_up,
             current_rate: if warm_up == WarmUp::Mixer { 4 * rate } else { rate },
             updates: 0,
-            set_updates: if each_set { super::memory::zeroed_table(total / stride) } else { Vec::new() },
+            set_updates: if each_set { super::memory::zeroed_table(total_sets) } else { Vec::new() },
             set_boosts: if each_set {
                 (0..=boosts_end as i32)
                     .map(|n| 3 * rate * SET_WARM_UP_HALF_LIFE / (SET_WARM_UP_HALF_LIFE + n))
@@ -200,8 +201,9 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         // At most 72 inputs of ±2047: their sum fits 32 bits, and sums faster there.
         let baseline = i64::from(self.initial) * i64::from(inputs.iter().sum::<i32>());
         let mut sum = 0;
-        for (gate, (&region, &set)) in self.regions.iter().zip(sets).enumerate() {
-            let start = region + set * self.stride();
+        for (gate, (&first_set, &set)) in self.first_sets.iter().zip(sets).enumerate() {
+            let set = first_set + set;
+            let start = set * self.stride();
             let weights = &self.weights[start..start + self.stride()];
             let mut dot = baseline;
             for (x, w) in inputs.chunks_exact(LANES).zip(weights.chunks_exact(LANES)) {
@@ -209,7 +211,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
                 dot += (0..LANES).map(|lane| i64::from(x[lane]) * i64::from(w[lane])).sum::<i64>();
             }
             let x = (dot >> 16).clamp(-i64::from(STRETCH_LIMIT), i64::from(STRETCH_LIMIT)) as i32;
-            self.selected[gate] = (start, start / self.stride(), squash(x));
+            self.selected[gate] = (set, squash(x));
             sum += x;
         }
         // Divisions by constants are shifts; a division by a number unknown here would cost
@@ -245,11 +247,12 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
     /// Starts loading weight set `set` of gate `gate`, which a coming bit will select.
     #[inline(always)]
     pub(crate) fn prefetch(&self, gate: usize, set: usize) {
-        let start = self.regions[gate] + set * self.stride();
+        let set = self.first_sets[gate] + set;
+        let start = set * self.stride();
         super::prefetch(&self.weights, start);
         super::prefetch(&self.weights, start + self.stride() - 1);
         if self.warm_up == WarmUp::EachSet {
-            super::prefetch(&self.set_updates, start / self.stride());
+            super::prefetch(&self.set_updates, set);
         }
     }
 
@@ -264,7 +267,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         }
         let stride = self.stride();
         let inputs = &self.inputs[..stride];
-        for &(start, set, p) in &self.selected[..self.gates] {
+        for &(set, p) in &self.selected[..self.gates] {
             let mut rate = self.current_rate;
             if self.warm_up == WarmUp::EachSet {
                 let learnt = &mut self.set_updates[set];
@@ -272,7 +275,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
                 *learnt += u16::from(usize::from(*learnt) + 1 < self.set_boosts.len());
             }
             let step = (((bit as i32) << 12) - p) * rate;
-            let weights = &mut self.weights[start..start + stride];
+            let weights = &mut self.weights[set * stride..(set + 1) * stride];
             for (w, x) in weights.chunks_exact_mut(LANES).zip(inputs.chunks_exact(LANES)) {
                 // Loaded and stored whole, so that the compiler need not fear that the
                 // weights and the inputs overlap, and works on them a vector at a time.

@@ -451,10 +451,23 @@ impl Config {
             + 1
     }
 
+    /// The predictor's shape: the mixer's vectors of [`mixer::LANES`] inputs, and the number
+    /// of hashed contexts ([`with_shape!`]).
+    fn shape(&self) -> (usize, usize) {
+        (self.mixer_width().div_ceil(mixer::LANES), model::ContextKind::all(self).len())
+    }
+
     /// The weight sets of each of the mixer's gates ([`model::Gate`]), in its order.
     pub(crate) fn gate_sets(&self) -> Vec<usize> {
         model::Gate::all(self).into_iter().map(model::Gate::sets).collect()
     }
+}
+
+/// The bits of the last `count` bytes (all eight from 8 on) in a number that holds the last
+/// eight, the latest in the low byte.
+#[inline(always)]
+fn low_bytes(count: usize) -> u64 {
+    if count >= 8 { u64::MAX } else { (1 << (8 * count)) - 1 }
 }
 
 /// Asks the processor to start loading the cache line of `table[index]`; only speed depends
@@ -508,9 +521,8 @@ fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn 
 /// work.
 macro_rules! with_shape {
     ($config:expr, |V, C| $body:expr) => {{
-        let shape = ($config.mixer_width().div_ceil(mixer::LANES), model::ContextKind::all(&$config).len());
         // Every level must find its arm, which a test checks.
-        match shape {
+        match $config.shape() {
             (2, 3) => shaped!(2, 3, $body),
             (2, 4) => shaped!(2, 4, $body),
             (3, 6) => shaped!(3, 6, $body),
@@ -796,8 +808,7 @@ mod tests {
         let data = &text[..20_000];
         for level in 1..=9 {
             let config = crate::Level::new(level).unwrap().cm_config(LATEST_REVISION).for_block(data.len());
-            let shape = (config.mixer_width().div_ceil(mixer::LANES), model::ContextKind::all(&config).len());
-            assert_eq!(with_shape!(config, |V, C| (V, C)), shape, "level {level}");
+            assert_eq!(with_shape!(config, |V, C| (V, C)), config.shape(), "level {level}");
             if ![2, 5, 7, 9].contains(&level) {
                 continue;
             }

@@ -528,11 +528,11 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         for (context, &hash) in self.contexts[..count].iter().zip(&self.hashes[..count]) {
             context.table.prefetch(nibble_hash(hash, 0x10 | u32::from(byte >> 4)));
         }
-        let recent = self.recent << 8 | u64::from(byte);
+        let (recent, older) = self.last_bytes_after(byte);
         for (context, &order) in self.contexts.iter().zip(&self.orders) {
             context.table.prefetch(order_hash(recent, order));
         }
-        let (position, older) = (self.history.len() + 1, self.older << 8 | self.recent >> 56);
+        let position = self.history.len() + 1;
         for matcher in &self.matchers {
             matcher.foresee(position, recent, older);
         }
@@ -577,8 +577,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         } else if self.bit_count == 8 {
             let byte = (self.partial & 0xFF) as u8;
             self.history.push(byte);
-            self.older = self.older << 8 | self.recent >> 56;
-            self.recent = (self.recent << 8) | u64::from(byte);
+            (self.recent, self.older) = self.last_bytes_after(byte);
             self.partial = 1;
             self.node = 1;
             self.bit_count = 0;
@@ -601,6 +600,12 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
 }
 
 impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
+    /// `recent` and `older` once `byte` has come.
+    #[inline(always)]
+    fn last_bytes_after(&self, byte: u8) -> (u64, u64) {
+        (self.recent << 8 | u64::from(byte), self.older << 8 | self.recent >> 56)
+    }
+
     /// How many hashed contexts there are: a constant where the code was compiled for it.
     #[inline(always)]
     fn context_count(&self) -> usize {
@@ -805,8 +810,7 @@ pub(super) fn hash64(value: u64) -> u32 {
 /// byte).
 #[inline(always)]
 fn order_hash(recent: u64, order: u8) -> u32 {
-    let mask = if order >= 8 { u64::MAX } else { (1u64 << (8 * order)) - 1 };
-    hash64((recent & mask) ^ (u64::from(order) << 60))
+    hash64((recent & super::low_bytes(usize::from(order))) ^ (u64::from(order) << 60))
 }
 
 /// The key of a table's bucket for the nibble that starts after `bit_count` bits of the byte
