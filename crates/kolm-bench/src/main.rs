@@ -82,7 +82,7 @@ struct RunArgs {
     peers: String,
 
     /// kolm levels to run: a level, a range such as 1-5, or a list such as 1,5,9
-    #[arg(long, default_value = "1,5,9", value_parser = kolm_cli::parse_levels, value_name = "LEVELS")]
+    #[arg(long, default_value = "1,2,9", value_parser = kolm_cli::parse_levels, value_name = "LEVELS")]
     levels: kolm_cli::LevelList,
 
     /// Also run kolm's MDC7 format (kolm -F mdc), a byte-exact Midicoth

@@ -28,14 +28,15 @@ word model and a match model, and codes it with an arithmetic coder. It compress
 text and structured data far better than general-purpose tools, at about
 0.5-1.3 MB/s per thread at levels 2-5 and 0.15-0.21 MB/s at levels 6-9 (one
 core of an AMD EPYC server; it varies with the machine); level 1 sorts large
-blocks first (Burrows-Wheeler) and runs at 4-6 MB/s. -T0 codes blocks on every core, with output identical to
--T1. A progress bar shows on a terminal.
+blocks first (Burrows-Wheeler) and runs at 4-6 MB/s. -T0 codes blocks on every
+core, with output identical to -T1. A progress bar shows on a terminal.
 
-Level 1 sorts blocks of 512KiB and more and codes them with a small fast model;
-levels 2-5 add models; 6-9 add models for binary structure (sparse, record and
-indirect contexts: machine code, tables), 1-bit images (fax pages) and text (words
-two back, columns, line lengths, brackets), and use larger tables and blocks;
-8-9 add character-class contexts and a mixer gate by them.
+Level 1 sorts blocks of 512KiB and more and codes them with a small fast model.
+Level 2, the default, is smaller than zpaq -m4 and lpaq1 at their speed; levels
+3-5 add models; 6-9 add models for binary structure (sparse, record and indirect
+contexts: machine code, tables), 1-bit images (fax pages) and text (words two
+back, columns, line lengths, brackets), and use larger tables and blocks; 8-9 add
+character-class contexts and a mixer gate by them.
 Levels 2-9 sort a large block too where a trial on samples of it finds the models
 no better (noisy data such as scanned images), several times faster:
   level      1      2      3      4      5      6      7      8      9
@@ -422,7 +423,7 @@ pub(crate) struct BenchArgs {
     pub(crate) format: Format,
 
     /// Levels to measure: a level, a range such as 1-5, or a list such as 1,5,9
-    #[arg(long, value_name = "LEVELS", default_value = "5", value_parser = parse_levels)]
+    #[arg(long, value_name = "LEVELS", default_value = "2", value_parser = parse_levels)]
     pub(crate) levels: LevelList,
 
     /// Threads for the .kolm format (0: one per core)
@@ -506,7 +507,7 @@ pub(crate) struct FileArgs {
     #[arg(short = 'f', long)]
     pub(crate) force: bool,
 
-    /// Compression level, 1 (fastest) to 9 (strongest); also written -1 ... -9
+    /// Compression level, 1 (fastest) to 9 (strongest), default 2; also written -1 ... -9
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=9))]
     pub(crate) level: Option<u8>,
 

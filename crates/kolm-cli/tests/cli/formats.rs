@@ -17,10 +17,10 @@ fn level_of(path: &std::path::Path) -> u8 {
 fn levels_are_chosen_by_digit_name_or_alias() {
     let (dir, input) = workspace();
     let cases: [(&[&str], u8); 7] = [
-        (&[], 5),
+        (&[], 2),
         (&["-1"], 1),
         (&["-3"], 3),
-        (&["-7", "-2"], 2),
+        (&["-7", "-4"], 4),
         (&["--level", "8"], 8),
         (&["--fast"], 1),
         (&["--best"], 9),

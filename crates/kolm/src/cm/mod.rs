@@ -919,7 +919,7 @@ mod tests {
         }
     }
 
-    /// The second match model (codec 12, levels 3–9) pays its way at the default level on
+    /// The second match model (codec 12, levels 3–9) pays its way at level 5 on
     /// text and on the records of a spreadsheet, where long repeats are often not the most
     /// recent occurrence of their last six bytes.
     #[test]

@@ -155,13 +155,14 @@ impl Model {
 
 /// An upper estimate of the memory, in bytes, that compressing or decompressing
 /// `content_len` bytes as MDC7 needs. MDC7 keeps one model for the whole input, so this
-/// grows with it: the same estimate as a `.kolm` level-5 block of that size.
+/// grows with it: the same estimate as a `.kolm` Midicoth block of that size with every
+/// stage running.
 ///
 /// ```
 /// assert!(kolm::mdc7::memory_needed(1 << 20) < kolm::mdc7::memory_needed(1 << 24));
 /// ```
 pub fn memory_needed(content_len: u64) -> u64 {
-    let coder = crate::codec::BlockCoder { codec: crate::codec::Codec::MidicothRepaired, level: crate::Level::DEFAULT };
+    let coder = crate::codec::BlockCoder { codec: crate::codec::Codec::MidicothRepaired, level: crate::Level::BEST };
     coder.memory_per_thread(content_len)
 }
 
