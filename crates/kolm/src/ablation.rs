@@ -9,8 +9,10 @@
 //!
 //! ```
 //! use kolm::{Level, ablation};
-//! // At level 2 the match model is the only context longer than six bytes.
-//! let text = b"one fish two fish red fish blue fish ".repeat(40);
+//! // Level 2's longest order is five bytes; its match models follow repeats of any length.
+//! let text: Vec<u8> = (0..300)
+//!     .flat_map(|i| format!("{i}: the quick brown fox jumps over the lazy dog {}\n", i * 7 % 13).into_bytes())
+//!     .collect();
 //! let level = Level::new(2).unwrap();
 //! let full = ablation::coded_len(&text, level, None)?;
 //! let without_match = ablation::coded_len(&text, level, Some(ablation::Component::Match))?;

@@ -23,8 +23,8 @@ use crate::mdc7::Stages;
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
 /// | 1 | sorted (blocks ≥ 512 KiB); orders 0–4, match | 16 MiB | 145 MiB |
-/// | 2 | + order 6 | 16 MiB | 216 MiB |
-/// | 3 | + words, a second match model (of at least 12 bytes), larger tables | 16 MiB | 490 MiB |
+/// | 2 | orders 0–3 and 5, the current word, a second match model (of at least 12 bytes) | 16 MiB | 232 MiB |
+/// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
 /// | 5 | + order 5 | 16 MiB | 618 MiB |
 /// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,132 MiB |
@@ -93,17 +93,27 @@ impl Level {
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
+        // From codec 13 on, level 2 trades orders 4 and 6 for order 5 and the current word.
+        let orders = if self.0 == 2 && revision >= 12 { &[2, 3, 5] } else { ORDERS[step] };
         let structural = revision >= 2 && self.0 >= 6;
         cm::Config {
-            orders: ORDERS[step],
-            word: self.0 >= 3,
+            orders,
+            word_contexts: match self.0 {
+                3.. => 2,
+                2 if revision >= 12 => 1,
+                _ => 0,
+            },
             sparse: structural,
             record: structural,
             indirect: revision >= 4 && self.0 >= 6,
             image: revision >= 6 && self.0 >= 6,
             text: revision >= 6 && self.0 >= 6,
             order2_gates: revision >= 6 && self.0 >= 6,
-            long_match: revision >= 11 && self.0 >= 3,
+            long_match: match self.0 {
+                2 => revision >= 12,
+                3.. => revision >= 11,
+                _ => false,
+            },
             warm_up: match revision {
                 11.. => cm::WarmUp::EachSet,
                 6.. if self.0 >= 6 => cm::WarmUp::Mixer,

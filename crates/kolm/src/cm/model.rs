@@ -76,7 +76,7 @@ impl ContextKind {
         let orders = config.orders.iter().filter(|&&order| runs(Component::Order(order))).count();
         let mut kinds = vec![ContextKind::Order; orders];
         for (part, kind, count) in [
-            (Component::Words, ContextKind::Word, 2),
+            (Component::Words, ContextKind::Word, config.word_contexts),
             (Component::Sparse, ContextKind::Sparse, SPARSE_MASKS.len()),
             (Component::Record, ContextKind::Record, RECORD_CONTEXTS),
             (Component::Indirect, ContextKind::Indirect, INDIRECT_CONTEXTS),
@@ -187,7 +187,8 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     /// Each context's hash for the current byte.
     hashes: Vec<u32>,
     orders: Vec<u8>,
-    word_model: bool,
+    /// How many word contexts run (0 when they are off): the first [`Words::hashes`].
+    word_contexts: usize,
     /// Switches for ablation: all on in every level.
     match_model: bool,
     confidence: bool,
@@ -292,8 +293,9 @@ impl Words {
         }
     }
 
-    /// The hashes of the two word contexts, once `byte` (the last byte) has come: the current
-    /// word (or the byte, between words), and the current word with the previous one.
+    /// The hashes of the word contexts, once `byte` (the last byte) has come: the current
+    /// word (or the byte, between words), and the current word with the previous one. A
+    /// level with one word context takes the first.
     #[inline(always)]
     fn hashes(self, byte: u8) -> [u32; 2] {
         let word = if self.word == 0 { u64::from(byte) } else { u64::from(self.word) << 8 };
@@ -318,7 +320,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     pub(crate) fn new(config: &Config, capacity: usize) -> Predictor<VECTORS, CONTEXTS> {
         let orders: Vec<u8> =
             config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
-        let word_model = config.runs(Component::Words);
+        let word_contexts = if config.runs(Component::Words) { config.word_contexts } else { 0 };
         let sparse = config.runs(Component::Sparse);
         let records = config.runs(Component::Record).then(RecordDetector::new);
         let match_model = config.runs(Component::Match);
@@ -358,7 +360,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             history_contexts: if histories { contextual } else { 0 },
             heard_in_images: 0,
             orders,
-            word_model,
+            word_contexts,
             match_model,
             confidence,
             apms: config.runs(Component::Apms),
@@ -635,19 +637,17 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     #[inline(always)]
     fn hash_contexts(&mut self) {
         let byte = (self.recent & 0xFF) as u8;
-        if self.word_model || self.text || self.classes.is_some() || self.gates[Gate::WordLetters as usize] {
+        if self.word_contexts > 0 || self.text || self.classes.is_some() || self.gates[Gate::WordLetters as usize] {
             self.words = self.words.after(byte);
         }
         for (slot, &order) in self.orders.iter().enumerate() {
             self.hashes[slot] = order_hash(self.recent, order);
         }
-        if self.word_model {
-            let at = self.orders.len();
-            let [word, word_pair] = self.words.hashes(byte);
-            self.hashes[at] = word;
-            self.hashes[at + 1] = word_pair;
+        let mut at = self.orders.len();
+        for (slot, hash) in self.words.hashes(byte).into_iter().take(self.word_contexts).enumerate() {
+            self.hashes[at + slot] = hash;
         }
-        let mut at = self.orders.len() + if self.word_model { 2 } else { 0 };
+        at += self.word_contexts;
         if self.sparse {
             for (slot, mask) in SPARSE_MASKS.iter().enumerate() {
                 self.hashes[at + slot] = hash64((self.recent & mask) ^ ((0x20 + slot as u64) << 56));
