@@ -26,7 +26,7 @@ use crate::mdc7::Stages;
 /// | 2 | orders 0–3 and 5, the current word, a second match model (of at least 12 bytes) | 16 MiB | 232 MiB |
 /// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
-/// | 5 | + order 5 | 16 MiB | 618 MiB |
+/// | 5 | + order 5, byte histories, two gates by the bytes two and three back | 16 MiB | 625 MiB |
 /// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,132 MiB |
 /// | 7 | as 6, larger tables | 32 MiB | 3,220 MiB |
 /// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,647 MiB |
@@ -95,6 +95,8 @@ impl Level {
         let step = usize::from(self.0.min(5) - 1);
         // From codec 13 on, level 2 trades orders 4 and 6 for order 5 and the current word.
         let orders = if self.0 == 2 && revision >= 12 { &[2, 3, 5] } else { ORDERS[step] };
+        // From codec 13 on, level 5 takes two of level 6's parts that add no hashed tables.
+        let level_5_of_codec_13 = self.0 == 5 && revision >= 12;
         let structural = revision >= 2 && self.0 >= 6;
         cm::Config {
             orders,
@@ -108,7 +110,7 @@ impl Level {
             indirect: revision >= 4 && self.0 >= 6,
             image: revision >= 6 && self.0 >= 6,
             text: revision >= 6 && self.0 >= 6,
-            order2_gates: revision >= 6 && self.0 >= 6,
+            order2_gates: revision >= 6 && self.0 >= 6 || level_5_of_codec_13,
             long_match: match self.0 {
                 2 => revision >= 12,
                 3.. => revision >= 11,
@@ -119,7 +121,7 @@ impl Level {
                 6.. if self.0 >= 6 => cm::WarmUp::Mixer,
                 _ => cm::WarmUp::Never,
             },
-            byte_histories: revision >= 7 && self.0 >= 6,
+            byte_histories: revision >= 7 && self.0 >= 6 || level_5_of_codec_13,
             steady_contexts: revision >= 7 && self.0 >= 6,
             image_mutes: revision >= 7 && self.0 >= 6,
             last_bits: revision >= 8,

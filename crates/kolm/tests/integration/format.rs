@@ -43,10 +43,10 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: level 2 changed last in the twelfth (codec 13), the others in the
+        // models: levels 2 and 5 changed last in the twelfth (codec 13), the others in the
         // eleventh (codec 12).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(codec, if n == 2 { "cm12" } else { "cm11" }, "level {n}");
+        assert_eq!(codec, if n == 2 || n == 5 { "cm12" } else { "cm11" }, "level {n}");
     }
 }
 
@@ -94,7 +94,8 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// and the word gate: codecs 4, 6 and 8; levels 1-5 before their single APM, and levels 6-9
 /// before the image model's edge contexts and the class contexts: codec 9; every level
 /// before its mixer warmed up each weight set: codecs 10 and 11; level 2 before it took the
-/// word context and order 5: codec 12) decode with the models they were written with.
+/// word context and order 5, and level 5 before its byte histories and order-2 gates: codec
+/// 12) decode with the models they were written with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -109,7 +110,7 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm8", "codec9", &[1, 2, 3, 4, 5, 6, 7, 8, 9]),
         ("cm9", "codec10", &[1, 2, 3, 4, 5]),
         ("cm10", "codec11", &[6, 7, 8, 9]),
-        ("cm11", "codec12", &[2]),
+        ("cm11", "codec12", &[2, 5]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
