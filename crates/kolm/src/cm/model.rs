@@ -320,6 +320,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     pub(crate) fn new(config: &Config, capacity: usize) -> Predictor<VECTORS, CONTEXTS> {
         let orders: Vec<u8> =
             config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
+        assert!(config.word_contexts <= 2, "the word model has two contexts");
         let word_contexts = if config.runs(Component::Words) { config.word_contexts } else { 0 };
         let sparse = config.runs(Component::Sparse);
         let records = config.runs(Component::Record).then(RecordDetector::new);
