@@ -19,7 +19,8 @@
 //! | 9 | level table revision 8: every level's confidence maps tell apart the last two bits each hashed counter saw, and levels 6–9 add three layout contexts and two mixer gates, by the letters of the current word and by how many orders have seen their context; written by levels 6–9 (by levels 1–5 before codec 10) |
 //! | 10 | level table revision 9: at levels 1–5 the mixer's output, in the stretched domain, is refined by the order-1 APM alone (no partial-byte APM); written by levels 1–5 before codec 12 |
 //! | 11 | level table revision 10: levels 6–9 take the 1-bit image model's edge contexts and smaller tables for small blocks, levels 8–9 the character-class contexts; written by levels 6–9 before codec 12 |
-//! | 12 | level table revision 11: every level's mixer warms up each weight set by itself, in place of the whole mixer's warm-up at levels 6–9; written by every level |
+//! | 12 | level table revision 11: every level's mixer warms up each weight set by itself, in place of the whole mixer's warm-up at levels 6–9, and levels 3–9 add a second match model; written by levels 1, 3, 4 and 6–9 (by levels 2 and 5 before codec 13) |
+//! | 13 | level table revision 12: level 2 takes orders 2, 3 and 5, the current word and the second match model, level 5 the byte histories and the order-2 gates; written by levels 2 and 5 |
 
 use crate::Error;
 use crate::cm;

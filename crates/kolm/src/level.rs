@@ -89,12 +89,15 @@ impl Level {
     /// levels 1–5), 10 for codec 11 (the image model's edge contexts and tighter tables for
     /// small blocks from level 6, the character-class contexts from level 8), 11 for codec 12
     /// (every level's mixer warms up each weight set by itself; levels 3–9 add a second
-    /// match model).
+    /// match model), 12 for codec 13 (level 2 takes orders 2, 3 and 5, the current word and
+    /// the second match model; level 5 the byte histories and order-2 gates).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
-        // From codec 13 on, level 2 trades orders 4 and 6 for order 5 and the current word.
-        let orders = if self.0 == 2 && revision >= 12 { &[2, 3, 5] } else { ORDERS[step] };
+        // From codec 13 on, level 2 trades orders 4 and 6 for order 5 and the current word,
+        // and takes the second match model.
+        let level_2_of_codec_13 = self.0 == 2 && revision >= 12;
+        let orders = if level_2_of_codec_13 { &[2, 3, 5] } else { ORDERS[step] };
         // From codec 13 on, level 5 takes two of level 6's parts that add no hashed tables.
         let level_5_of_codec_13 = self.0 == 5 && revision >= 12;
         let structural = revision >= 2 && self.0 >= 6;
@@ -102,7 +105,7 @@ impl Level {
             orders,
             word_contexts: match self.0 {
                 3.. => 2,
-                2 if revision >= 12 => 1,
+                _ if level_2_of_codec_13 => 1,
                 _ => 0,
             },
             sparse: structural,
@@ -111,11 +114,7 @@ impl Level {
             image: revision >= 6 && self.0 >= 6,
             text: revision >= 6 && self.0 >= 6,
             order2_gates: revision >= 6 && self.0 >= 6 || level_5_of_codec_13,
-            long_match: match self.0 {
-                2 => revision >= 12,
-                3.. => revision >= 11,
-                _ => false,
-            },
+            long_match: revision >= 11 && self.0 >= 3 || level_2_of_codec_13,
             warm_up: match revision {
                 11.. => cm::WarmUp::EachSet,
                 6.. if self.0 >= 6 => cm::WarmUp::Mixer,

@@ -200,7 +200,7 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     /// The counters' last bits that the confidence maps tell apart: both or none.
     last_bits_mask: u32,
     /// The match models that run: of matches of at least six bytes, whose length also picks
-    /// mixer weights, and (levels 3–9, codec 12) of at least twelve.
+    /// mixer weights, and (levels 3–9 from codec 12, level 2 from codec 13) of at least twelve.
     matchers: Vec<MatchModel>,
     mixer: Mixer<VECTORS>,
     by_partial_byte: Apm,
