@@ -46,7 +46,9 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::ConfidenceMaps,
         Component::LastBits,
         Component::ByteGate,
+        Component::MissHistory,
         Component::Apms,
+        Component::MatchApm,
         Component::X86Filter,
     ];
     let orders = config.orders.iter().map(|&order| Component::Order(order));

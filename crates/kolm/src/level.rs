@@ -27,9 +27,9 @@ use crate::mdc7::Stages;
 /// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
 /// | 5 | + order 5, byte histories, two gates by the bytes two and three back | 16 MiB | 625 MiB |
-/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, larger tables | 16 MiB | 2,132 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 3,220 MiB |
-/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,647 MiB |
+/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, larger tables | 16 MiB | 2,167 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 3,255 MiB |
+/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,682 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -128,9 +128,16 @@ impl Level {
             word_gate: revision >= 8 && self.0 >= 6,
             seen_orders_gate: revision >= 8 && self.0 >= 6,
             single_apm: revision >= 9 && self.0 <= 5,
-            image_edges: revision >= 10 && self.0 >= 6,
+            image_shapes: match revision {
+                13.. if self.0 >= 6 => cm::ImageShapes::Columns,
+                10.. if self.0 >= 6 => cm::ImageShapes::Edges,
+                _ => cm::ImageShapes::Near,
+            },
             classes: revision >= 10 && self.0 >= 8,
             tight_tables: revision >= 10 && self.0 >= 6,
+            apm_both_knots: revision >= 13 && self.0 >= 6,
+            miss_history: revision >= 13 && self.0 >= 6,
+            match_apm: revision >= 13 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

@@ -149,6 +149,22 @@ impl MatchModel {
         self.agreeing = self.length > 0;
     }
 
+    /// The byte the match expects, or 256 without a match, and four classes of its length
+    /// (none, under 16, under 32, longer), in 11 bits: the context of the APM by the match
+    /// (from codec 14). Unlike [`MatchModel::length_bucket`], it keeps the expected byte
+    /// after a bit has disagreed with it: which byte was expected still tells which came.
+    #[inline(always)]
+    pub(crate) fn expectation(&self) -> usize {
+        let expected = if self.length > 0 { self.predicted & 0xFF } else { 256 };
+        let length_class = match self.length {
+            0 => 0,
+            1..=15 => 1,
+            16..=31 => 2,
+            _ => 3,
+        };
+        (expected << 2 | length_class) as usize
+    }
+
     /// 0 without a match, else 1–3 by length: the mixer's weight-set selector.
     #[inline(always)]
     pub(crate) fn length_bucket(&self) -> usize {

@@ -52,6 +52,10 @@ pub(super) const LAYOUT_CONTEXTS: usize = 3;
 /// an indented line, a run of binary) past the exact bytes, which no order can.
 pub(super) const CLASS_CONTEXTS: usize = 4;
 
+/// The contexts of the APM by the match model's expectation ([`Config::match_apm`]): the
+/// expected byte or none (257), four classes of length, the partial byte.
+pub(super) const MATCH_APM_CONTEXTS: usize = 1 << 19;
+
 /// Brackets are counted this deep.
 const MAX_BRACKET_DEPTH: u8 = 3;
 
@@ -158,9 +162,15 @@ impl Gate {
     }
 
     /// How many weight sets the gate chooses among.
-    pub(super) fn sets(self) -> usize {
+    pub(super) fn sets(self, config: &Config) -> usize {
         match self {
-            Gate::MatchState => 4 * 256,
+            Gate::MatchState => {
+                if config.runs(Component::MissHistory) {
+                    8 * 4 * 256
+                } else {
+                    4 * 256
+                }
+            }
             Gate::PreviousByte | Gate::SecondAndThirdBytes => 256 * 256,
             Gate::SecondByte => 256 + image::NEIGHBOURHOODS,
             Gate::WordLetters => 16 * 16 * 256,
@@ -205,6 +215,14 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     mixer: Mixer<VECTORS>,
     by_partial_byte: Apm,
     by_order1: Apm,
+    /// The APM by the match model's expected byte and length ([`Config::match_apm`]).
+    by_match: Option<Apm>,
+    /// The bits the final probability got wrong, the latest in bit 0, where the level keeps
+    /// a miss history ([`Config::miss_history`]); always 0 otherwise.
+    missed: u32,
+    miss_history: bool,
+    /// The final probability of the current bit.
+    last_p: u32,
     history: Vec<u8>,
     /// The bits of the current byte so far, with a leading 1.
     partial: u32,
@@ -328,13 +346,14 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
         let image =
-            config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries(), config.image_edges));
+            config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries(), config.image_shapes));
         let kinds = ContextKind::all(config);
         assert!(CONTEXTS == ANY || CONTEXTS == kinds.len(), "a predictor compiled for its contexts");
         let contextual = kinds.iter().filter(|kind| kind.contextual()).count();
         let histories = config.runs(Component::ByteHistories);
         assert!(!histories || contextual <= history::MAX_CONTEXTS);
         let gates = Gate::all(config);
+        let miss_history = config.runs(Component::MissHistory);
         let mut predictor = Predictor {
             order0: vec![FRESH; 256],
             order1: vec![FRESH; 1 << 16],
@@ -379,9 +398,17 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                 6,
                 if config.runs(Component::WarmUp) { config.warm_up } else { WarmUp::Never },
             ),
-            by_partial_byte: Apm::new(256, 7),
+            by_partial_byte: Apm::new(256 << (3 * u32::from(miss_history)), 7)
+                .learning_both_knots(config.apm_both_knots),
             // The neighbourhoods of the image contexts follow the order-1 contexts.
-            by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7),
+            by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7)
+                .learning_both_knots(config.apm_both_knots),
+            by_match: config
+                .runs(Component::MatchApm)
+                .then(|| Apm::new(MATCH_APM_CONTEXTS, 7).learning_both_knots(config.apm_both_knots)),
+            missed: 0,
+            miss_history,
+            last_p: 2048,
             history: Vec::with_capacity(capacity),
             partial: 1,
             node: 1,
@@ -415,6 +442,11 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             + self.matchers.iter().map(MatchModel::bytes).sum::<usize>()
             + self.mixer.bytes()
             + self.image.as_ref().map_or(0, ImageModel::bytes)
+            + [Some(&self.by_partial_byte), Some(&self.by_order1), self.by_match.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(Apm::bytes)
+                .sum::<usize>()
     }
 
     /// The bytes seen so far: the decoded block, once all its bits are through.
@@ -467,7 +499,8 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
         let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
         // In the order of `Gate`'s variants, which `Gate::all` keeps.
-        let mut sets = [match_state * 256 + partial, 0, 0, 0, 0, 0, 0];
+        let misses = self.misses();
+        let mut sets = [(misses << 2 | match_state) << 8 | partial, 0, 0, 0, 0, 0, 0];
         let mut count = 1;
         if self.gates[Gate::PreviousByte as usize] {
             sets[count] = c1 << 8 | partial;
@@ -502,22 +535,9 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             count += 1;
         }
         let mixed = self.mixer.mix(&sets[..count]);
-        let p = squash(mixed);
         self.prefetch_next_bit(c1, partial);
-        if !self.apms {
-            return p as u32;
-        }
-        let by_order1 = neighbourhood.map_or(c1 << 8 | partial, |neighbourhood| (1 << 16) + neighbourhood);
-        if self.single_apm {
-            // The mixer's own stretched output: no squash and stretch again on the way, two
-            // table look-ups fewer on the path every bit waits for.
-            let refined = self.by_order1.refine(mixed, by_order1);
-            return ((2 * p + refined * 6 + 4) >> 3).clamp(1, 4095) as u32;
-        }
-        let stretched = stretch(p);
-        let refined = self.by_partial_byte.refine(stretched, partial);
-        let refined_by_order1 = self.by_order1.refine(stretched, by_order1);
-        ((2 * p + refined + refined_by_order1 * 5 + 4) >> 3).clamp(1, 4095) as u32
+        self.last_p = self.refine(mixed, c1 << 8 | partial, neighbourhood, misses);
+        self.last_p
     }
 
     /// Starts loading the buckets of this byte's second nibble, those of the orders for the
@@ -563,11 +583,17 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             image.update(bit);
         }
         self.mixer.update(bit);
+        if self.miss_history {
+            self.missed = self.missed << 1 | u32::from((self.last_p >= 2048) != (bit == 1));
+        }
         if self.apms {
             if !self.single_apm {
                 self.by_partial_byte.update(bit);
             }
             self.by_order1.update(bit);
+            if let Some(by_match) = &mut self.by_match {
+                by_match.update(bit);
+            }
         }
 
         self.partial = (self.partial << 1) | bit;
@@ -607,6 +633,46 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     #[inline(always)]
     fn last_bytes_after(&self, byte: u8) -> (u64, u64) {
         (self.recent << 8 | u64::from(byte), self.older << 8 | self.recent >> 56)
+    }
+
+    /// The final probability from the mixer's output `mixed` (stretched), refined by the APMs
+    /// and averaged with them: `order1` is the previous byte with the partial byte, and
+    /// `neighbourhood` a 1-bit image's, which stands in for it; `misses` the
+    /// [`Predictor::misses`] state.
+    #[inline(always)]
+    fn refine(&mut self, mixed: i32, order1: usize, neighbourhood: Option<usize>, misses: usize) -> u32 {
+        let p = squash(mixed);
+        if !self.apms {
+            return p as u32;
+        }
+        let partial = order1 & 0xFF;
+        let by_order1 = neighbourhood.map_or(order1, |neighbourhood| (1 << 16) + neighbourhood);
+        if self.single_apm {
+            // The mixer's own stretched output: no squash and stretch again on the way, two
+            // table look-ups fewer on the path every bit waits for.
+            let refined = self.by_order1.refine(mixed, by_order1);
+            return ((2 * p + refined * 6 + 4) >> 3).clamp(1, 4095) as u32;
+        }
+        let stretched = stretch(p);
+        let refined = self.by_partial_byte.refine(stretched, misses << 8 | partial);
+        let refined_by_order1 = self.by_order1.refine(stretched, by_order1);
+        let mean = match &mut self.by_match {
+            Some(by_match) => {
+                let refined_by_match = by_match.refine(stretched, self.matchers[0].expectation() << 8 | partial);
+                2 * p + refined + refined_by_order1 * 3 + refined_by_match * 2
+            }
+            None => 2 * p + refined + refined_by_order1 * 5,
+        };
+        ((mean + 4) >> 3).clamp(1, 4095) as u32
+    }
+
+    /// Which of the last bits the final probability got wrong (it put the bit on the side
+    /// below 1/2): the latest, any of the seven before, any of the eight before those. 0
+    /// without [`Config::miss_history`].
+    #[inline(always)]
+    fn misses(&self) -> usize {
+        let misses = self.missed;
+        (misses & 1 | u32::from(misses & 0xFE != 0) << 1 | u32::from(misses & 0xFF00 != 0) << 2) as usize
     }
 
     /// How many hashed contexts there are: a constant where the code was compiled for it.
