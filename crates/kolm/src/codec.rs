@@ -21,7 +21,7 @@
 //! | 11 | level table revision 10: levels 6–9 take the 1-bit image model's edge contexts and smaller tables for small blocks, levels 8–9 the character-class contexts; written by levels 6–9 before codec 12 |
 //! | 12 | level table revision 11: every level's mixer warms up each weight set by itself, in place of the whole mixer's warm-up at levels 6–9, and levels 3–9 add a second match model; written by levels 1, 3 and 4 (by levels 2 and 5 before codec 13, by levels 6–9 before codec 14) |
 //! | 13 | level table revision 12: level 2 takes orders 2, 3 and 5, the current word and the second match model, level 5 the byte histories and the order-2 gates; written by levels 2 and 5 |
-//! | 14 | level table revision 13: levels 6–9 take the 1-bit image model's columns, a miss history in the first mixer gate and the partial byte's APM, a third APM by the match model's expected byte, and APMs that learn at both knots; written by levels 6–9 |
+//! | 14 | level table revision 13: levels 6–9 take the 1-bit image model's columns, a miss history in the first mixer gate and the partial byte's APM, a third APM by the match model's expected byte, APMs that learn at both knots, and one table bucket a byte for small blocks; written by levels 6–9 |
 
 use crate::Error;
 use crate::cm;

@@ -134,7 +134,11 @@ impl Level {
                 _ => cm::ImageShapes::Near,
             },
             classes: revision >= 10 && self.0 >= 8,
-            tight_tables: revision >= 10 && self.0 >= 6,
+            log_buckets_per_byte: match revision {
+                13.. if self.0 >= 6 => 0,
+                10.. if self.0 >= 6 => 1,
+                _ => 2,
+            },
             apm_both_knots: revision >= 13 && self.0 >= 6,
             miss_history: revision >= 13 && self.0 >= 6,
             match_apm: revision >= 13 && self.0 >= 6,

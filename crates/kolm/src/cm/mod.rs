@@ -94,7 +94,8 @@
 //! average it was given.
 //!
 //! From codec 14 on, levels 6–9 refine more (the seven small corpus files at level 9:
-//! 0.33 % smaller with the image columns of [`image`], in about the same time):
+//! 0.30 % smaller with the image columns of [`image`] and the smaller tables of
+//! [`Config::log_buckets_per_byte`]):
 //!
 //! - a **miss history**: which of the last bits the final probability put on the wrong
 //!   side (the latest; any of the seven before; any of the eight before those) joins the
@@ -276,11 +277,16 @@ pub(crate) struct Config {
     /// space, punctuation, …) of the last bytes, alone and with the last bytes or the word;
     /// and a seventh mixer gate, by the classes of the last three bytes.
     pub(crate) classes: bool,
-    /// Whether the tables of a block too small to fill them hold two buckets for each of its
-    /// bytes rather than four (codec 11): as many as it can touch. Levels 6–9 have twenty
-    /// and more tables, which the system must clear before use; this halves that work for
-    /// small inputs (level 9, the seven small corpus files: 3 bytes larger in all).
-    pub(crate) tight_tables: bool,
+    /// Base-2 logarithm of how many buckets each table of a block too small to fill it holds
+    /// for each of its bytes (the block's length rounded up to a power of two): 2 at first,
+    /// 1 at levels 6–9 from codec 11 (as many as a byte can touch) and 0 from codec 14.
+    /// Levels 6–9 have twenty and more tables, which the system must clear before use: for
+    /// the seven small corpus files at level 9, codec 11 made 3 bytes more in all, codec 14
+    /// 66 bytes more (0.035 %), and 0.9 GB of tables at most instead of 1.8. Clearing them
+    /// had taken more time than coding: on a virtual machine that backs fresh memory only
+    /// when it is first touched, those seven files took 11.6 s instead of 6.3 s (one
+    /// process after another, alternating with the other size).
+    pub(crate) log_buckets_per_byte: u32,
     /// Whether one APM, by the previous byte, refines the mixer's output, taken in the
     /// stretched domain as the mixer forms it; else two, by the partial byte and by the
     /// previous byte, refine the stretched probability.
@@ -419,11 +425,11 @@ impl std::fmt::Display for Component {
 
 impl Config {
     /// The configuration for a block of `len` bytes: tables no larger than such a block can
-    /// fill (each byte touches two buckets per table: four buckets a byte, or two with
-    /// [`Config::tight_tables`]), so small blocks start fast. Encoder and decoder both know
-    /// `len`, so both size the tables alike.
+    /// fill (each byte touches two buckets per table; see [`Config::log_buckets_per_byte`]),
+    /// so small blocks start fast. Encoder and decoder both know `len`, so both size the
+    /// tables alike.
     pub(crate) fn for_block(&self, len: usize) -> Config {
-        let fill_log = (len.max(1) as u64).next_power_of_two().ilog2() + if self.tight_tables { 1 } else { 2 };
+        let fill_log = (len.max(1) as u64).next_power_of_two().ilog2() + self.log_buckets_per_byte;
         Config {
             log_buckets: self.log_buckets.min(fill_log.max(8)),
             log_match: self.log_match.min(fill_log.max(8)),
@@ -749,7 +755,7 @@ mod tests {
         miss_history: true,
         match_apm: true,
         classes: true,
-        tight_tables: false,
+        log_buckets_per_byte: 2,
         byte_histories: true,
         steady_contexts: true,
         image_mutes: true,
@@ -889,10 +895,10 @@ mod tests {
             let tables = model::Predictor::<ANY, ANY>::new(&config, 0).model_bytes() as u64;
             let estimate = config.model_bytes();
             assert!(tables <= estimate && estimate < tables + (16 << 20), "level {level}: {tables} vs {estimate}");
-            // Small blocks get small tables: four buckets a byte, two at levels 6–9 (codec 11).
+            // Small blocks get small tables: four buckets a byte, one at levels 6–9 (codec 14).
             assert!(config.for_block(1000).log_buckets <= 12);
             let alice = config.for_block(152_089).log_buckets;
-            assert_eq!(alice, config.log_buckets.min(if level >= 6 { 19 } else { 20 }), "level {level}");
+            assert_eq!(alice, config.log_buckets.min(if level >= 6 { 18 } else { 20 }), "level {level}");
         }
     }
 
