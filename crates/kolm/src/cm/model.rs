@@ -118,7 +118,8 @@ impl ContextKind {
 /// the mixer's weight regions ([`Config::gate_sets`]) and each bit's choice of sets follow it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Gate {
-    /// The match state (four length classes) with the partial byte: every level.
+    /// The match state (four length classes) with the partial byte: every level; from codec
+    /// 14 at levels 6–9, with the miss history too ([`Config::miss_history`]).
     MatchState,
     /// The previous byte with the partial byte.
     PreviousByte,
