@@ -156,24 +156,25 @@ impl MatchModel {
     #[inline(always)]
     pub(crate) fn expectation(&self) -> usize {
         let expected = if self.length > 0 { self.predicted & 0xFF } else { 256 };
-        let length_class = match self.length {
+        (expected as usize) << 2 | self.length_class()
+    }
+
+    /// 0 without a match, else 1–3 by length: under 16, under 32, longer.
+    #[inline(always)]
+    fn length_class(&self) -> usize {
+        match self.length {
             0 => 0,
             1..=15 => 1,
             16..=31 => 2,
             _ => 3,
-        };
-        (expected << 2 | length_class) as usize
+        }
     }
 
     /// 0 without a match, else 1–3 by length: the mixer's weight-set selector.
     #[inline(always)]
     pub(crate) fn length_bucket(&self) -> usize {
-        match (self.agreeing, self.length) {
-            (false, _) => 0,
-            (true, 0..=15) => 1,
-            (true, 16..=31) => 2,
-            _ => 3,
-        }
+        // A model that agrees has a match (`agreeing` implies `length > 0`).
+        if self.agreeing { self.length_class() } else { 0 }
     }
 
     /// The model's input to the mixer for the next bit, given the bits of the current byte

@@ -454,7 +454,7 @@ impl Config {
 
     /// Bytes of model state, not counting the block's own buffers.
     pub(crate) fn model_bytes(&self) -> u64 {
-        let apm_contexts = (256 << (3 * u64::from(self.runs(Component::MissHistory))))
+        let apm_contexts = self.partial_byte_apm_contexts() as u64
             + 65_536
             + image::NEIGHBOURHOODS as u64
             + if self.runs(Component::MatchApm) { model::MATCH_APM_CONTEXTS as u64 } else { 0 };
@@ -520,6 +520,12 @@ impl Config {
     /// of hashed contexts ([`with_shape!`]).
     fn shape(&self) -> (usize, usize) {
         (self.mixer_width().div_ceil(mixer::LANES), model::ContextKind::all(self).len())
+    }
+
+    /// The curves of the APM by the partial byte: one per partial byte, times the eight
+    /// states of the miss history where the level keeps one.
+    pub(crate) fn partial_byte_apm_contexts(&self) -> usize {
+        256 << (3 * usize::from(self.runs(Component::MissHistory)))
     }
 
     /// The weight sets of each of the mixer's gates ([`model::Gate`]), in its order.
