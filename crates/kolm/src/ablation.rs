@@ -32,7 +32,9 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::Record,
         Component::Indirect,
         Component::Image,
+        Component::MorePixels,
         Component::Text,
+        Component::Tokens,
         Component::Order2Gates,
         Component::ByteHistories,
         Component::Layout,
@@ -49,6 +51,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::MissHistory,
         Component::Apms,
         Component::MatchApm,
+        Component::RowHint,
         Component::X86Filter,
     ];
     let orders = config.orders.iter().map(|&order| Component::Order(order));

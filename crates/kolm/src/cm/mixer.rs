@@ -256,8 +256,9 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
         }
     }
 
+    /// Moves the selected sets' weights toward `bit`, at half the rate where `slowly`.
     #[inline(always)]
-    pub(crate) fn update(&mut self, bit: u32) {
+    pub(crate) fn update(&mut self, bit: u32, slowly: bool) {
         if self.warm_up == WarmUp::Mixer {
             self.updates = self.updates.saturating_add(1);
             if self.updates.is_multiple_of(WARM_UP_HALF_LIFE / 64) {
@@ -274,6 +275,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
                 rate += self.set_boosts[usize::from(*learnt)];
                 *learnt += u16::from(usize::from(*learnt) + 1 < self.set_boosts.len());
             }
+            let rate = if slowly { (rate + 1) >> 1 } else { rate };
             let step = (((bit as i32) << 12) - p) * rate;
             let weights = &mut self.weights[set * stride..(set + 1) * stride];
             for (w, x) in weights.chunks_exact_mut(LANES).zip(inputs.chunks_exact(LANES)) {
@@ -307,7 +309,7 @@ mod tests {
                 let p1 = f64::from(p) / 4096.0;
                 cost -= if bit == 1 { p1.log2() } else { (1.0 - p1).log2() };
             }
-            mixer.update(bit);
+            mixer.update(bit, false);
         }
         assert!(cost / 1000.0 < 0.05, "{} bits per bit", cost / 1000.0);
         assert!(stretch(2048).abs() < 2);
@@ -326,7 +328,7 @@ mod tests {
             mixer.add_all(&[if said == 1 { strength } else { -strength }, (state >> 8 & 0x3FF) as i32 - 512]);
             let p = f64::from(squash(mixer.mix(&[set]))) / 4096.0;
             cost -= if bit == 1 { p.log2() } else { (1.0 - p).log2() };
-            mixer.update(bit);
+            mixer.update(bit, false);
         }
         cost
     }
@@ -368,10 +370,10 @@ mod tests {
         for _ in 0..500 {
             mixer.add_all(&[500]);
             mixer.mix(&[0]);
-            mixer.update(1);
+            mixer.update(1, false);
             mixer.add_all(&[500]);
             mixer.mix(&[1]);
-            mixer.update(0);
+            mixer.update(0, false);
         }
         mixer.add_all(&[500]);
         assert!(squash(mixer.mix(&[0])) > 3500);

@@ -13,6 +13,7 @@ use super::logistic::{squash, stretch};
 use super::matcher::{self, MatchModel};
 use super::mixer::{MAX_GATES, Mixer, WarmUp};
 use super::record::RecordDetector;
+use super::tokens::Tokens;
 use super::{ANY, Component, Config};
 
 /// Counters of the direct order-0 and order-1 contexts stop counting here (slow, precise).
@@ -249,13 +250,29 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     /// when the class contexts run.
     classes: Option<u64>,
     sparse: bool,
+    /// The tokens of the text, when the token contexts run ([`super::tokens`]), and whether
+    /// they hold the sparse contexts' tables for the current byte.
+    tokens: Option<Tokens>,
+    in_text: bool,
     /// The record-length detector, when the record contexts run.
     records: Option<RecordDetector>,
     /// What followed each order-1 and order-2 context, when the indirect contexts run.
     indirect: Option<IndirectHistory>,
     /// The 1-bit image contexts, when they run (they need the record detector).
     image: Option<ImageModel>,
+    /// Whether the image model silenced the byte contexts for the current bit.
+    image_led: bool,
+    /// The more pixel contexts' inputs for the current bit, by the silenced context and its
+    /// input whose place they take; all 0 while they do not run ([`image`]).
+    more_pixels: [[i32; 2]; MAX_CONTEXTS],
+    /// Whether `more_pixels` holds any inputs.
+    more_pixels_placed: bool,
+    /// The places of the more pixel contexts' inputs in `more_pixels`, in their order.
+    more_pixel_places: Vec<(usize, usize)>,
 }
+
+/// The most hashed contexts a predictor has: level 9 has 28.
+const MAX_CONTEXTS: usize = 32;
 
 /// A hashed context's table, where in it the current nibble's counters are, and its map of
 /// what a counter's (count, probability) has really meant: a context seen twice is told
@@ -336,20 +353,25 @@ impl IndirectHistory {
 }
 
 impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
-    pub(crate) fn new(config: &Config, capacity: usize) -> Predictor<VECTORS, CONTEXTS> {
+    /// A predictor for a block of about `capacity` bytes whose record detector starts from
+    /// `row_hint` (0 for none; see [`super::record`]).
+    pub(crate) fn new(config: &Config, capacity: usize, row_hint: u32) -> Predictor<VECTORS, CONTEXTS> {
         let orders: Vec<u8> =
             config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
         assert!(config.word_contexts <= 2, "the word model has two contexts");
         let word_contexts = if config.runs(Component::Words) { config.word_contexts } else { 0 };
         let sparse = config.runs(Component::Sparse);
-        let records = config.runs(Component::Record).then(RecordDetector::new);
+        let records =
+            (config.runs(Component::Record)).then(|| RecordDetector::new(row_hint, config.runs(Component::RowHint)));
         let match_model = config.runs(Component::Match);
         let confidence = config.runs(Component::ConfidenceMaps);
         let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
-        let image =
-            config.runs(Component::Image).then(|| ImageModel::new(config.log_image_entries(), config.image_shapes));
+        let image = config.runs(Component::Image).then(|| {
+            ImageModel::new(config.log_image_entries(), config.image_shapes, config.runs(Component::MorePixels))
+        });
         let kinds = ContextKind::all(config);
         assert!(CONTEXTS == ANY || CONTEXTS == kinds.len(), "a predictor compiled for its contexts");
+        assert!(kinds.len() <= MAX_CONTEXTS);
         let contextual = kinds.iter().filter(|kind| kind.contextual()).count();
         let histories = config.runs(Component::ByteHistories);
         assert!(!histories || contextual <= history::MAX_CONTEXTS);
@@ -424,10 +446,21 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             in_quotes: false,
             classes: config.runs(Component::Classes).then_some(0),
             sparse,
+            tokens: config.runs(Component::Tokens).then(Tokens::default),
+            in_text: false,
             records,
             indirect,
             image,
+            image_led: false,
+            more_pixels: [[0; 2]; MAX_CONTEXTS],
+            more_pixels_placed: false,
+            more_pixel_places: Vec::new(),
         };
+        let inputs_per_context = 1 + usize::from(confidence);
+        predictor.more_pixel_places = (predictor.contexts.iter().enumerate())
+            .filter(|(_, context)| !context.heard_in_images)
+            .flat_map(|(index, _)| (0..inputs_per_context).map(move |input| (index, input)))
+            .collect();
         predictor.heard_in_images = (predictor.contexts[..predictor.history_contexts].iter().enumerate())
             .fold(0, |mask, (slot, context)| mask | u32::from(context.heard_in_images) << slot);
         predictor.hash_contexts();
@@ -465,18 +498,22 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         let c1 = (self.recent & 0xFF) as usize;
         let node = self.node;
         let count = self.context_count();
+        let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
+        self.image_led = image_leads;
+        self.place_more_pixels(image_leads);
         let mut inputs = self.mixer.inputs();
         inputs.add(counter::stretched(self.order0[partial]));
         inputs.add(counter::stretched(self.order1[c1 << 8 | partial]));
-        let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
-        for context in &mut self.contexts[..count] {
+        for (index, context) in self.contexts[..count].iter_mut().enumerate() {
             let counter = *context.table.counter(context.bucket, node);
             context.cell = confidence_cell(counter, self.last_bits_mask);
-            // A silenced context's inputs are multiplied by 0, without a branch.
+            // A silenced context's inputs are multiplied by 0, without a branch, and the
+            // more pixel contexts' take their place (0 where they do not run).
             let heard = i32::from(context.heard_in_images || !image_leads);
-            inputs.add(heard * counter::stretched(counter));
+            let [more_pixels, more_confidence] = self.more_pixels[index % MAX_CONTEXTS];
+            inputs.add(heard * counter::stretched(counter) + more_pixels);
             if self.confidence {
-                inputs.add(heard * counter::stretched(*context.confidence_counter()));
+                inputs.add(heard * counter::stretched(*context.confidence_counter()) + more_confidence);
             }
         }
         if let Some(maps) = &mut self.history_maps {
@@ -569,7 +606,12 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
         let node = self.node;
         let count = self.context_count();
+        // Where the more pixel contexts speak for the silenced contexts, those learn nothing.
+        let silenced = self.more_pixels_placed && self.image_led;
         for context in &mut self.contexts[..count] {
+            if silenced && !context.heard_in_images {
+                continue;
+            }
             counter::update_hashed(context.table.counter(context.bucket, node), bit, context.limit);
             counter::update(context.confidence_counter(), bit, DIRECT_LIMIT);
         }
@@ -582,7 +624,8 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         if let Some(image) = &mut self.image {
             image.update(bit);
         }
-        self.mixer.update(bit);
+        // The more pixel contexts' inputs are many and agree: the mixer learns at half its rate.
+        self.mixer.update(bit, silenced);
         if self.miss_history {
             self.missed = self.missed << 1 | u32::from((self.last_p >= 2048) != (bit == 1));
         }
@@ -666,6 +709,25 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
         ((mean + 4) >> 3).clamp(1, 4095) as u32
     }
 
+    /// Puts the more pixel contexts' inputs in the places of the silenced contexts' where
+    /// `image_leads` and they run, and clears those places otherwise.
+    #[inline(always)]
+    fn place_more_pixels(&mut self, image_leads: bool) {
+        let mut inputs = [0; image::MORE_INPUTS];
+        let placed = image_leads
+            && self.image.as_mut().is_some_and(|image| {
+                image.predict_more(&mut inputs, (self.recent & 0xFFFF) as u32, self.partial, self.bit_count)
+            });
+        if placed {
+            for (&(context, input), value) in self.more_pixel_places.iter().zip(inputs) {
+                self.more_pixels[context % MAX_CONTEXTS][input] = value;
+            }
+        } else if self.more_pixels_placed {
+            self.more_pixels = [[0; 2]; MAX_CONTEXTS];
+        }
+        self.more_pixels_placed = placed;
+    }
+
     /// Which of the last bits the final probability got wrong (it put the bit on the side
     /// below 1/2): the latest, any of the seven before, any of the eight before those. 0
     /// without [`Config::miss_history`].
@@ -715,12 +777,14 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             self.hashes[at + slot] = hash;
         }
         at += self.word_contexts;
+        let sparse_at = at;
         if self.sparse {
             for (slot, mask) in SPARSE_MASKS.iter().enumerate() {
                 self.hashes[at + slot] = hash64((self.recent & mask) ^ ((0x20 + slot as u64) << 56));
             }
             at += SPARSE_MASKS.len();
         }
+        let sparse_slots = sparse_at..at;
         if let Some(records) = &mut self.records {
             let history = &self.history;
             if let Some(&last) = history.last() {
@@ -743,6 +807,20 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             at += RECORD_CONTEXTS;
             if let Some(image) = &mut self.image {
                 image.byte_ended(history, length);
+            }
+        }
+        if let Some(tokens) = &mut self.tokens {
+            tokens.update(byte);
+            let in_text = tokens.in_text();
+            if in_text {
+                self.hashes[sparse_slots.clone()].copy_from_slice(&tokens.hashes(byte));
+            }
+            if in_text != self.in_text {
+                self.in_text = in_text;
+                // Tokens settle like the text contexts; the sparse contexts adapt.
+                for context in &mut self.contexts[sparse_slots] {
+                    context.limit = if in_text { STEADY_LIMIT } else { HASHED_LIMIT };
+                }
             }
         }
         if let Some(history) = &mut self.indirect {
