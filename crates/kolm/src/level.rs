@@ -145,6 +145,7 @@ impl Level {
             row_hint: revision >= 14 && self.0 >= 6,
             tokens: revision >= 14 && self.0 >= 6,
             more_pixels: revision >= 14 && self.0 >= 6,
+            half_side_tables: revision >= 14 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

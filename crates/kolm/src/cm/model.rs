@@ -104,13 +104,14 @@ impl ContextKind {
     /// Base-2 logarithm of the bucket count of this kind's tables under `config`. The
     /// orders and words take the level's size. The sparse, record, indirect and text
     /// contexts are made of one to three bytes or words, far fewer than a long order's, so
-    /// they take at most 2^20 buckets, as do the class contexts; the layout contexts (a column, a line length, a
-    /// bracket depth with a byte) fewer still, at most 2^16.
+    /// they take at most 2^20 buckets, as do the class contexts, and from codec 15 half the
+    /// orders' ([`Config::half_side_tables`]); the layout contexts (a column, a line length,
+    /// a bracket depth with a byte) fewer still, at most 2^16.
     pub(super) fn log_buckets(self, config: &Config) -> u32 {
         match self {
             ContextKind::Order | ContextKind::Word => config.log_buckets,
             ContextKind::Layout => config.log_buckets.min(16),
-            _ => config.log_buckets.min(20),
+            _ => (config.log_buckets - u32::from(config.half_side_tables)).min(20),
         }
     }
 }
@@ -134,9 +135,11 @@ pub(super) enum Gate {
     /// the one to the left.
     WordLetters,
     /// How many orders have seen their context at this bit (up to 7), the match state and the
-    /// partial byte.
+    /// partial byte; on a picture's rows, from codec 15, the twelve pixels nearest the bit
+    /// ([`ImageModel::more_gate_contexts`]).
     SeenOrders,
-    /// The classes of the last three bytes ([`byte_class`]) with the partial byte.
+    /// The classes of the last three bytes ([`byte_class`]) with the partial byte; on a
+    /// picture's rows, from codec 15, how many pixels around the bit are black.
     Classes,
 }
 
@@ -549,6 +552,8 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         }
         // On a picture's rows the image model's pixels pick these two gates' sets (codec 11).
         let pixel_sets = self.image.as_ref().and_then(ImageModel::gate_contexts);
+        // And from codec 15, those of the gates by seen orders and by classes.
+        let more_pixel_sets = self.image.as_ref().and_then(ImageModel::more_gate_contexts);
         if self.gates[Gate::SecondAndThirdBytes as usize] {
             sets[count] = pixel_sets.map_or(c3 << 8 | c2, |sets| sets[0]);
             count += 1;
@@ -564,11 +569,12 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
                 .map(|context| *context.table.counter(context.bucket, node))
                 .filter(|&counter| counter::hashed_count(counter) > 0)
                 .count();
-            sets[count] = (seen_orders.min(7) << 2 | match_state) << 8 | partial;
+            sets[count] =
+                more_pixel_sets.map_or((seen_orders.min(7) << 2 | match_state) << 8 | partial, |sets| sets[0]);
             count += 1;
         }
         if let Some(classes) = self.classes {
-            sets[count] = ((classes & 0x1FF) as usize) << 8 | partial;
+            sets[count] = more_pixel_sets.map_or(((classes & 0x1FF) as usize) << 8 | partial, |sets| sets[1]);
             count += 1;
         }
         let mixed = self.mixer.mix(&sets[..count]);
