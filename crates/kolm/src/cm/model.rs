@@ -13,7 +13,7 @@ use super::logistic::{squash, stretch};
 use super::matcher::{self, MatchModel};
 use super::mixer::{MAX_GATES, Mixer, WarmUp};
 use super::record::RecordDetector;
-use super::tokens::Tokens;
+use super::tokens::{self, Tokens};
 use super::{ANY, Component, Config};
 
 /// Counters of the direct order-0 and order-1 contexts stop counting here (slow, precise).
@@ -254,7 +254,7 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     classes: Option<u64>,
     sparse: bool,
     /// The tokens of the text, when the token contexts run ([`super::tokens`]), and whether
-    /// they hold the sparse contexts' tables for the current byte.
+    /// they hold the sparse and first record contexts' tables for the current byte.
     tokens: Option<Tokens>,
     in_text: bool,
     /// The record-length detector, when the record contexts run.
@@ -818,13 +818,16 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
         if let Some(tokens) = &mut self.tokens {
             tokens.update(byte);
             let in_text = tokens.in_text();
+            // The sparse contexts' tables, and the first record contexts' where they run.
+            let record_slots = if self.records.is_some() { tokens::IN_RECORD } else { 0 };
+            let slots = sparse_slots.start..sparse_slots.end + record_slots;
             if in_text {
-                self.hashes[sparse_slots.clone()].copy_from_slice(&tokens.hashes(byte));
+                self.hashes[slots.clone()].copy_from_slice(&tokens.hashes(byte)[..slots.len()]);
             }
             if in_text != self.in_text {
                 self.in_text = in_text;
-                // Tokens settle like the text contexts; the sparse contexts adapt.
-                for context in &mut self.contexts[sparse_slots] {
+                // Tokens settle like the text contexts; the sparse and record contexts adapt.
+                for context in &mut self.contexts[slots] {
                     context.limit = if in_text { STEADY_LIMIT } else { HASHED_LIMIT };
                 }
             }

@@ -11,11 +11,14 @@
 //! 1. the current word with the gap before it and the last byte;
 //! 2. the current gap with the word before it and the last byte;
 //! 3. the current gap, the word before, the gap before that and the word before that;
-//! 4. the last five letters or digits, whatever gaps lie between them.
+//! 4. the last five letters or digits, whatever gaps lie between them;
+//! 5. the current gap with the gap before the word before it and the last byte;
+//! 6. the current word with the word before the previous one.
 //!
-//! They take the tables of the five sparse contexts, which on text predict nothing (the
-//! ablation of codec 14 at level 9: −0.07 % to +0.02 % on the texts), while the last bytes
-//! look like text: a score goes up by one for every printable ASCII
+//! The first five take the tables of the five sparse contexts, which on text predict
+//! nothing (the ablation of codec 14 at level 9: −0.07 % to +0.02 % on the texts), and
+//! the last two those of the first two record contexts (−0.14 % to +0.02 %), while the last
+//! bytes look like text: a score goes up by one for every printable ASCII
 //! byte, tab or line break (to at most [`MAX_SCORE`]) and down by [`BINARY_STEP`] for any
 //! other byte, and the token contexts take over from [`TEXT_SCORE`] up. Binary data keeps its
 //! sparse and record contexts, and a text in a binary (the strings of an executable) gets
@@ -23,16 +26,22 @@
 //! 0.3–1.0 % smaller (alice29.txt 35,024 → 34,902 bytes, lcet10.txt 83,776 → 83,520), the
 //! binaries unchanged; sum, which holds a table of strings, 0.3 % larger.
 //!
-//! Three more (the current word with the two words before the previous one, with the first
-//! word of the line, with the bracket or quote last opened) in the record contexts' tables
-//! made lcet10.txt another 0.16 % smaller, but took 6 % more time: unlike the sparse
-//! contexts, whose few byte pairs stay in the cache, a text's words are met all over their
-//! tables.
+//! The last two took the five texts of the seven small corpus files another 0.1 % smaller
+//! (159,593 → 159,436 bytes) for about 2 % more time. Three others in all three record
+//! contexts' tables (the current word with the two words before the previous one, with the
+//! first word of the line, with the bracket or quote last opened) made lcet10.txt 0.16 %
+//! smaller but took 6 % more time: unlike the sparse contexts, whose few byte pairs stay in
+//! the cache, a text's words are met all over their tables; and the third record context
+//! is worth keeping on text (taking its table too made those texts 0.04 % larger).
 
 use super::model::hash64;
 
-/// The token contexts: as many as the sparse contexts whose tables they take.
-pub(super) const CONTEXTS: usize = super::model::SPARSE_MASKS.len();
+/// The token contexts in the sparse contexts' tables…
+pub(super) const IN_SPARSE: usize = super::model::SPARSE_MASKS.len();
+/// …and in the record contexts'.
+pub(super) const IN_RECORD: usize = 2;
+/// The token contexts.
+pub(super) const CONTEXTS: usize = IN_SPARSE + IN_RECORD;
 
 /// The text score's ceiling…
 const MAX_SCORE: u32 = 255;
@@ -96,6 +105,8 @@ impl Tokens {
             context(2, self.gap, word1, byte),
             context(3, self.gap ^ word1.rotate_left(7), self.gap_before, word2),
             context(4, self.letters as u32, (self.letters >> 32) as u32, 0),
+            context(5, self.gap, self.gap_before, byte),
+            context(6, self.word, word2, 0),
         ]
     }
 }
@@ -134,7 +145,7 @@ mod tests {
         // …but in another gap, the contexts that see the current gap differ.
         let (comma, semicolon) = (after(b"the cat, "), after(b"the cat; "));
         let differ: Vec<bool> = (comma.hashes(b' ').iter().zip(semicolon.hashes(b' '))).map(|(a, b)| *a != b).collect();
-        assert_eq!(differ, [true, false, true, true, false]);
+        assert_eq!(differ, [true, false, true, true, false, true, false]);
         // The letters context sees the last five letters across the gap.
         assert_eq!(after(b"x dog").letters, u64::from_be_bytes(*b"\0\0\0\0xdog"));
         assert_eq!(after(b"the cat, the dog").words[..2], [after(b"the").word, after(b"cat").word]);
