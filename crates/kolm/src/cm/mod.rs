@@ -29,7 +29,12 @@
 //! - **records** (levels 6–9, [`record`]): a record length *R* detected from repeating byte
 //!   distances, and three contexts: the byte *R* back with the previous byte, the three
 //!   bytes around *R* back, and the bytes *R* and 2*R* back. A fax image's scan lines or a
-//!   table's rows then predict each other;
+//!   table's rows then predict each other. From codec 15 the encoder counts the block's
+//!   votes first and writes a picture's row length ahead of the block, so that both sides
+//!   start from it;
+//! - **tokens** (levels 6–9, from codec 15, [`tokens`]): while the data looks like text,
+//!   seven contexts of words and the gaps between them take the tables of the sparse
+//!   contexts and of the first two record contexts, which predict nothing on text;
 //! - **indirect** (levels 6–9, from codec 5): the two bytes that followed the previous byte
 //!   the last two times it occurred, with that byte; and the byte that followed the previous
 //!   two bytes the last time, with those two. They carry what came next in the same context
@@ -41,7 +46,9 @@
 //! - **1-bit image** (levels 6–9, from codec 7, [`image`]): when the record model has found
 //!   a row length, each bit is a pixel, predicted from its neighbours to the left and in the
 //!   three rows above, at the bit level rather than in whole bytes; from codec 11 on, with
-//!   shapes that look further along the rows above, to where the next edge is coming from.
+//!   shapes that look further along the rows above, to where the next edge is coming from;
+//!   from codec 15 on, twelve more pixel contexts in the inputs of the byte contexts that a
+//!   picture silences.
 //! - **layout** (levels 6–9, from codec 9): the column; the column with the previous line's
 //!   length; and how many brackets are open and whether a double quote is, with the last
 //!   byte. The column alone tells where the lines of fixed-width text break, which no
@@ -60,8 +67,9 @@
 //!   gate in place of the word gate (0.13 %, against 0.30 % beside it).
 //!
 //! These thirteen tables (sixteen from codec 9, twenty at levels 8–9 from codec 11) are
-//! smaller than the orders' (at most 2^20 buckets, the layout tables 2^16), as their
-//! contexts are few; the image contexts have tables of their own.
+//! smaller than the orders' (at most 2^20 buckets, the layout tables 2^16; from codec 15,
+//! half the orders' for a small block), as their contexts are few; the image contexts have
+//! tables of their own.
 //!
 //! From codec 8 on, levels 6–9 also keep **byte histories** ([`history`]): each order's and
 //! word context remembers the byte that last followed it and how many times in a row, and
