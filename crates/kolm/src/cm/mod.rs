@@ -1025,7 +1025,10 @@ mod tests {
     /// 216-byte scan lines, a spreadsheet, a SPARC executable, English text.
     #[test]
     fn level_6_contexts_pay_their_way() {
-        let config = crate::Level::new(6).unwrap().cm_config(LATEST_REVISION);
+        // Codec 14's table: from codec 15 the token contexts see much of what the text
+        // contexts and the byte histories see in English (alice29.txt 0.03 % and 0.20 %
+        // larger without them); `levels_6_to_9_of_codec_15_pay_their_way` checks the tokens.
+        let config = crate::Level::new(6).unwrap().cm_config(13);
         for (name, part, least_gain) in [
             ("ptt5", Component::Record, 0.2),
             ("kennedy.xls", Component::Record, 0.005),
