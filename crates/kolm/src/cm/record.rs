@@ -144,4 +144,42 @@ mod tests {
         // Runs of one byte (distance 1) are not records.
         assert_eq!(detect(&[0u8; 5000]), 0);
     }
+
+    /// A page of 100-byte rows, blank for its first 50 rows, then with a shape that moves
+    /// one column every eight rows, each byte value once in a row.
+    fn page() -> Vec<u8> {
+        let mut page = vec![0u8; 100 * 150];
+        for (at, byte) in page.iter_mut().enumerate().skip(100 * 50) {
+            let (row, column) = (at / 100, at % 100);
+            *byte = ((column + row / 8) % 100 + 1) as u8;
+        }
+        page
+    }
+
+    #[test]
+    fn the_hint_is_a_pictures_row_and_nothing_shorter() {
+        assert_eq!(row_length_hint(&page()), 100);
+        // Short records are found online; text has no rows.
+        let mut table = Vec::new();
+        for row in 0..200u32 {
+            table.extend_from_slice(format!("{row:06}|item-{:03}|{:>20}\n", row % 17, row % 5).as_bytes());
+        }
+        assert_eq!(row_length_hint(&table), 0);
+        assert_eq!(row_length_hint(&b"It was the best of times, it was the worst of times. ".repeat(40)), 0);
+    }
+
+    #[test]
+    fn a_row_stands_against_its_multiples_where_rows_hold() {
+        // Rows of 100 bytes whose values repeat every other row vote for 200 too.
+        let data: Vec<u8> = (0..100 * 300).map(|at: usize| ((at % 200) * 37 % 251) as u8).collect();
+        let run = |rows_hold| {
+            let mut detector = RecordDetector::new(100, rows_hold);
+            for (position, &byte) in (1u32..).zip(&data) {
+                detector.update(byte, position);
+            }
+            detector.length()
+        };
+        assert_eq!(run(true), 100);
+        assert_eq!(run(false), 200);
+    }
 }
