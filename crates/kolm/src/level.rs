@@ -27,9 +27,9 @@ use crate::mdc7::Stages;
 /// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
 /// | 5 | + order 5, byte histories, two gates by the bytes two and three back | 16 MiB | 625 MiB |
-/// | 6 | + sparse, record, indirect, text, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, larger tables | 16 MiB | 2,167 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 3,255 MiB |
-/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,682 MiB |
+/// | 6 | + sparse, record, indirect, text, token, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, larger tables | 16 MiB | 2,295 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 3,383 MiB |
+/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,810 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is

@@ -97,6 +97,33 @@ pub(crate) enum ImageShapes {
     Columns,
 }
 
+/// The pixels around the next bit: those before it in its row, and windows of the rows above.
+#[derive(Clone, Copy)]
+struct Pixels<'a> {
+    /// The pixels to the left, the nearest in bit 0.
+    left: u64,
+    rows: &'a [u32; COLUMN_ROWS],
+    bit_count: u32,
+}
+
+impl Pixels<'_> {
+    /// The pixels around the bit after `bit_count` bits of the byte whose bits so far are
+    /// `partial` (with a leading 1), the two bytes before being `previous`, under `rows`
+    /// ([`ImageModel::byte_ended`]).
+    #[inline(always)]
+    fn new(rows: &[u32; COLUMN_ROWS], previous: u32, partial: u32, bit_count: u32) -> Pixels<'_> {
+        let left = u64::from((previous << bit_count) | (partial & ((1 << bit_count) - 1)));
+        Pixels { left, rows, bit_count }
+    }
+
+    /// The pixels of row `row` up (0: the row above) from `left_of` left of the bit's column
+    /// to `right_of` right of it: the pixel above the bit is bit 15 − `bit_count` of a row.
+    #[inline(always)]
+    fn window(self, row: usize, left_of: u32, right_of: u32) -> u64 {
+        u64::from((self.rows[row] >> (15 - self.bit_count - right_of)) & ((1 << (left_of + right_of + 1)) - 1))
+    }
+}
+
 /// The largest tables of the wider contexts: 2^22 counters each.
 const MAX_LOG_ENTRIES: u32 = 22;
 
@@ -253,14 +280,8 @@ impl ImageModel {
             }
             return;
         }
-        let j = bit_count;
-        // The pixels to the left, the nearest in bit 0.
-        let left = u64::from((previous << j) | (partial & ((1 << j) - 1)));
-        // The pixel above the current one is bit 15 − j of a row's window: `window(row, l, r)`
-        // is the pixels from l left of it to r right of it.
-        let window = |row: usize, left_of: u32, right_of: u32| {
-            u64::from((self.rows[row] >> (15 - j - right_of)) & ((1 << (left_of + right_of + 1)) - 1))
-        };
+        let pixels = Pixels::new(&self.rows, previous, partial, bit_count);
+        let (left, window) = (pixels.left, |row, left_of, right_of| pixels.window(row, left_of, right_of));
         self.neighbourhood = (window(0, 2, 2) | (left & 0xF) << 5 | window(1, 1, 1) << 9) as usize;
         self.reference = reference;
         inputs.add(counter::stretched(self.neighbours[self.neighbourhood]));
@@ -290,19 +311,6 @@ impl ImageModel {
                 (window(0, 3, 3) | window(1, 2, 2) << 7 | (left & 0xF) << 12) as usize,
                 (window(0, 7, 7) | (left & 0x1) << 15) as usize,
             ];
-            if self.more.is_some() {
-                // The twelve pixels nearest (two rows of five above, two to the left); and how
-                // many of 7×3 around the bit and of a frame of sixteen outside them are black,
-                // with the seven to the left.
-                let nearest = (left & 3) | window(0, 2, 2) << 2 | window(1, 2, 2) << 7;
-                let window_pixels = (left & 7) | window(0, 3, 3) << 3 | window(1, 3, 3) << 10 | window(2, 3, 3) << 17;
-                let frame = window(3, 4, 4)
-                    | (window(0, 4, 4) & 0x101) << 9
-                    | (window(1, 4, 4) & 0x101) << 11
-                    | (window(2, 4, 4) & 0x101) << 13;
-                let counts = u64::from(window_pixels.count_ones()) | u64::from(frame.count_ones()) << 5;
-                self.more_gate_contexts = [nearest as usize, (counts | (left & 0x7F) << 10) as usize];
-            }
             let (deep, deeper) = if self.shapes == ImageShapes::Columns {
                 let (mut column, mut double_column) = (0, 0);
                 for row in 0..COLUMN_ROWS {
@@ -342,12 +350,8 @@ impl ImageModel {
         bit_count: u32,
     ) -> bool {
         let Some(more) = &mut self.more else { return false };
-        let j = bit_count;
-        let left = u64::from((previous << j) | (partial & ((1 << j) - 1)));
-        let rows = &self.rows;
-        let window = |row: usize, left_of: u32, right_of: u32| {
-            u64::from((rows[row] >> (15 - j - right_of)) & ((1 << (left_of + right_of + 1)) - 1))
-        };
+        let pixels = Pixels::new(&self.rows, previous, partial, bit_count);
+        let (left, window) = (pixels.left, |row, left_of, right_of| pixels.window(row, left_of, right_of));
         let column = |row: usize| window(row, 0, 0);
         let direct: [u64; DIRECT_BITS.len()] = [
             (left & 1) | column(0) << 1,
@@ -371,6 +375,13 @@ impl ImageModel {
             seven_by_three,
             seven_by_three | frame << 24,
         ];
+        // The gates' contexts: the twelve pixels nearest (two rows of five above, two to the
+        // left); and how many of the 7×3 and of the frame without the pixel four to the left
+        // are black, with the seven to the left.
+        let nearest = (left & 3) | window(0, 2, 2) << 2 | window(1, 2, 2) << 7;
+        let frame_above = u64::from((frame & !(1 << 9)).count_ones());
+        let counts = u64::from(seven_by_three.count_ones()) | frame_above << 5;
+        self.more_gate_contexts = [nearest as usize, (counts | (left & 0x7F) << 10) as usize];
         let mut base = 0;
         for (index, (&context, &bits)) in direct.iter().zip(&DIRECT_BITS).enumerate() {
             let cell = base + context as usize;

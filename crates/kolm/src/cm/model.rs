@@ -263,12 +263,11 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     indirect: Option<IndirectHistory>,
     /// The 1-bit image contexts, when they run (they need the record detector).
     image: Option<ImageModel>,
-    /// Whether the image model silenced the byte contexts for the current bit.
-    image_led: bool,
     /// The more pixel contexts' inputs for the current bit, by the silenced context and its
     /// input whose place they take; all 0 while they do not run ([`image`]).
     more_pixels: [[i32; 2]; MAX_CONTEXTS],
-    /// Whether `more_pixels` holds any inputs.
+    /// Whether `more_pixels` holds any inputs: the image model silences the byte contexts
+    /// for the current bit, and the more pixel contexts run.
     more_pixels_placed: bool,
     /// The places of the more pixel contexts' inputs in `more_pixels`, in their order.
     more_pixel_places: Vec<(usize, usize)>,
@@ -454,7 +453,6 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             records,
             indirect,
             image,
-            image_led: false,
             more_pixels: [[0; 2]; MAX_CONTEXTS],
             more_pixels_placed: false,
             more_pixel_places: Vec::new(),
@@ -502,7 +500,6 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         let node = self.node;
         let count = self.context_count();
         let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
-        self.image_led = image_leads;
         self.place_more_pixels(image_leads);
         let mut inputs = self.mixer.inputs();
         inputs.add(counter::stretched(self.order0[partial]));
@@ -613,7 +610,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         let node = self.node;
         let count = self.context_count();
         // Where the more pixel contexts speak for the silenced contexts, those learn nothing.
-        let silenced = self.more_pixels_placed && self.image_led;
+        let silenced = self.more_pixels_placed;
         for context in &mut self.contexts[..count] {
             if silenced && !context.heard_in_images {
                 continue;
