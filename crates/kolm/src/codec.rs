@@ -22,7 +22,8 @@
 //! | 12 | level table revision 11: every level's mixer warms up each weight set by itself, in place of the whole mixer's warm-up at levels 6–9, and levels 3–9 add a second match model; written by levels 1, 3 and 4 (by levels 2 and 5 before codec 13, by levels 6–9 before codec 14) |
 //! | 13 | level table revision 12: level 2 takes orders 2, 3 and 5, the current word and the second match model, level 5 the byte histories and the order-2 gates; written by levels 2 and 5 |
 //! | 14 | level table revision 13: levels 6–9 take the 1-bit image model's columns, a miss history in the first mixer gate and the partial byte's APM, a third APM by the match model's expected byte, APMs that learn at both knots, and one table bucket a byte for small blocks; written by levels 6–9 before codec 15 |
-//! | 15 | level table revision 14: at levels 6–9 each engine payload opens with a row-length hint for the record detector, which holds a picture's row against its multiples, twelve more pixel contexts take the inputs that a 1-bit image silences, and token contexts take the sparse contexts' tables on text; written by levels 6–9 |
+//! | 15 | level table revision 14: at levels 6–9 each engine payload opens with a row-length hint for the record detector, which holds a picture's row against its multiples, twelve more pixel contexts take the inputs that a 1-bit image silences, and token contexts take the sparse contexts' tables on text; written by levels 6–9 before codec 16 |
+//! | 16 | level table revision 15: at levels 6–9 the final probability is coded in 16 bits, each order's and word's counter that has seen one bit value only gives a mixer input of its own and the seen-orders gate counts them, a match model goes on after a miss that ends a long match, and the layout contexts and the class gate see whether a single quote is open; written by levels 6–9 |
 
 use crate::Error;
 use crate::cm;
@@ -72,7 +73,8 @@ impl Codec {
             Codec::ContextMixing { revision: 11 } => "cm11",
             Codec::ContextMixing { revision: 12 } => "cm12",
             Codec::ContextMixing { revision: 13 } => "cm13",
-            Codec::ContextMixing { .. } => "cm14",
+            Codec::ContextMixing { revision: 14 } => "cm14",
+            Codec::ContextMixing { .. } => "cm15",
         }
     }
 }
@@ -215,7 +217,7 @@ mod tests {
     #[test]
     fn memory_estimates_follow_the_level_table() {
         let mib = |level: u8| Level::new(level).unwrap().memory_per_thread() >> 20;
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 232, 490, 554, 625, 2295, 3383, 3810, 3810]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 232, 490, 554, 625, 2301, 3389, 3861, 3861]);
     }
 
     #[test]

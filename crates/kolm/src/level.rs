@@ -27,9 +27,9 @@ use crate::mdc7::Stages;
 /// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
 /// | 5 | + order 5, byte histories, two gates by the bytes two and three back | 16 MiB | 625 MiB |
-/// | 6 | + sparse, record, indirect, text, token, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, larger tables | 16 MiB | 2,295 MiB |
-/// | 7 | as 6, larger tables | 32 MiB | 3,383 MiB |
-/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,810 MiB |
+/// | 6 | + sparse, record, indirect, text, token, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, larger tables | 16 MiB | 2,301 MiB |
+/// | 7 | as 6, larger tables | 32 MiB | 3,389 MiB |
+/// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,861 MiB |
 ///
 /// The memory column is an upper bound, per thread: the model's tables (fixed by the level,
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
@@ -90,7 +90,11 @@ impl Level {
     /// small blocks from level 6, the character-class contexts from level 8), 11 for codec 12
     /// (every level's mixer warms up each weight set by itself; levels 3–9 add a second
     /// match model), 12 for codec 13 (level 2 takes orders 2, 3 and 5, the current word and
-    /// the second match model; level 5 the byte histories and order-2 gates).
+    /// the second match model; level 5 the byte histories and order-2 gates), 13 for codec 14
+    /// (image columns, a miss history, an APM by the match and smaller tables from level 6),
+    /// 14 for codec 15 (the row-length hint, more pixel contexts, token contexts and
+    /// half-size side tables from level 6) and 15 for codec 16 (16-bit probabilities,
+    /// deterministic inputs, match recovery and the quote state from level 6).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -146,6 +150,11 @@ impl Level {
             tokens: revision >= 14 && self.0 >= 6,
             more_pixels: revision >= 14 && self.0 >= 6,
             half_side_tables: revision >= 14 && self.0 >= 6,
+            fine_probabilities: revision >= 15 && self.0 >= 6,
+            deterministic: revision >= 15 && self.0 >= 6,
+            narrow_mixer: revision >= 15 && self.0 >= 6,
+            match_recovery: revision >= 15 && self.0 >= 6,
+            quotes: revision >= 15 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

@@ -74,6 +74,12 @@ impl Apm {
         (low * (128 - weight) + high * weight) >> 7
     }
 
+    /// [`Apm::refine_fine`] if `fine`, else [`Apm::refine`].
+    #[inline(always)]
+    pub(crate) fn refine_in(&mut self, stretched: i32, context: usize, fine: bool) -> i32 {
+        if fine { self.refine_fine(stretched, context) } else { self.refine(stretched, context) }
+    }
+
     /// Starts loading the knots of `context`, which a coming bit will refine in.
     #[inline(always)]
     pub(crate) fn prefetch(&self, context: usize) {

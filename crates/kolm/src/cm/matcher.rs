@@ -32,6 +32,8 @@ pub(crate) const SHORT_MATCH: usize = 6;
 pub(crate) const LONG_MATCH: usize = 12;
 /// Longest match length tracked; longer ones count as this long.
 const MAX_LENGTH: u32 = 0xFFFF;
+/// The shortest match that a recovering model follows past a miss (codec 16).
+const RECOVERS_FROM: u32 = 16;
 
 pub(crate) struct MatchModel {
     /// Position just after the last occurrence of each hash of `min_length` bytes.
@@ -49,12 +51,15 @@ pub(crate) struct MatchModel {
     agreeing: bool,
     counters: [u32; 64],
     counter_index: usize,
+    /// Whether a miss after a match of at least [`RECOVERS_FROM`] bytes leaves the model
+    /// following it from the byte after the miss (codec 16).
+    recovers: bool,
 }
 
 impl MatchModel {
     /// A model of matches of at least `min_length` bytes, with a table of 2^`log_entries`
-    /// positions.
-    pub(crate) fn new(log_entries: u32, min_length: usize) -> MatchModel {
+    /// positions, that follows a long match past a miss if it `recovers`.
+    pub(crate) fn new(log_entries: u32, min_length: usize, recovers: bool) -> MatchModel {
         let size = 1usize << log_entries;
         MatchModel {
             last_seen: super::memory::zeroed_table(size),
@@ -67,6 +72,7 @@ impl MatchModel {
             agreeing: false,
             counters: [FRESH; 64],
             counter_index: 0,
+            recovers,
         }
     }
 
@@ -118,6 +124,11 @@ impl MatchModel {
         let position = history.len();
         if self.length > 0 && history[self.pointer] == history[position - 1] {
             self.length = (self.length + 1).min(MAX_LENGTH);
+            self.pointer += 1;
+        } else if self.recovers && self.length >= RECOVERS_FROM {
+            // Lengths below the minimum are never found, so the shortest stand for a
+            // recovered match, and its counters learn what one is worth.
+            self.length = 1;
             self.pointer += 1;
         } else {
             self.length = 0;
@@ -208,7 +219,7 @@ mod tests {
 
     #[test]
     fn finds_verified_repeats_and_predicts_the_next_byte() {
-        let mut model = MatchModel::new(16, SHORT_MATCH);
+        let mut model = MatchModel::new(16, SHORT_MATCH, false);
         let text = b"the quick brown fox jumps; the quick brown fox sleeps";
         let second = text.len() - "the quick brown fox sleeps".len();
         let (mut recent, mut older) = (0u64, 0u64);
@@ -231,5 +242,29 @@ mod tests {
         // A disagreeing bit silences the model for the rest of the byte.
         assert_eq!(model.predict(0b11, 1), 0);
         assert_eq!(model.length_bucket(), 0);
+    }
+
+    #[test]
+    fn a_recovering_model_follows_a_long_match_past_one_changed_byte() {
+        // The second copy differs in one byte ("X" for "q") and then goes on as the first.
+        let text = b"a long enough sentence for the quick brown fox; a long enough sentence for the Xuick brown fox";
+        let changed = text.len() - "uick brown fox".len() - 1;
+        for recovers in [false, true] {
+            let mut model = MatchModel::new(16, SHORT_MATCH, recovers);
+            let (mut recent, mut older) = (0u64, 0u64);
+            for end in 1..=changed + 1 {
+                older = older << 8 | recent >> 56;
+                recent = recent << 8 | u64::from(text[end - 1]);
+                model.byte_ended(end, recent, older);
+                model.byte_done(&text[..end]);
+            }
+            // After the miss at "X", a recovering model expects "u" at once, as a match of
+            // length 1: a length no match found by hashing has.
+            if recovers {
+                assert_eq!((model.length, model.predicted & 0xFF), (1, u32::from(b'u')));
+            } else {
+                assert_eq!(model.length, 0);
+            }
+        }
     }
 }

@@ -43,11 +43,11 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: levels 6-9 changed last in the fourteenth (codec 15), levels 2 and 5 in the
+        // models: levels 6-9 changed last in the fifteenth (codec 16), levels 2 and 5 in the
         // twelfth (codec 13), the others in the eleventh (codec 12).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
         let expected = match n {
-            6.. => "cm14",
+            6.. => "cm15",
             2 | 5 => "cm12",
             _ => "cm11",
         };
@@ -102,8 +102,9 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// word context and order 5, and level 5 before its byte histories and order-2 gates: codec
 /// 12; levels 6-9 before the image columns, the miss history, the APM by the match and
 /// APMs learning at both knots: codec 12; levels 6-9 before the row-length hint, the more
-/// pixel contexts and the token contexts: codec 14) decode with the models they were written
-/// with.
+/// pixel contexts and the token contexts: codec 14; levels 6-9 before the fine
+/// probabilities, the deterministic inputs, the match recovery and the quote state: codec
+/// 15) decode with the models they were written with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -120,6 +121,7 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm10", "codec11", &[6, 7, 8, 9]),
         ("cm11", "codec12", &[2, 5, 6, 7, 8, 9]),
         ("cm13", "codec14", &[6, 7, 8, 9]),
+        ("cm14", "codec15", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
@@ -452,7 +454,7 @@ fn hostile_headers_get_clear_errors() {
     expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
     expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
     expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
-    expect(header(1, 16, 5, 21, 0), "unknown codec 16 (this kolm knows codecs 1 to 15)");
+    expect(header(1, 17, 5, 21, 0), "unknown codec 17 (this kolm knows codecs 1 to 16)");
     expect(header(1, 1, 0, 21, 0), "level 0");
     expect(header(1, 1, 10, 21, 0), "level 10");
     expect(header(1, 1, 5, 15, 0), "block size 2^15");
