@@ -1223,15 +1223,15 @@ mod tests {
     /// and codes all but the same.
     #[test]
     fn levels_6_to_9_of_codec_16_pay_their_way() {
-        // Measured at level 6 on the first 200 KB: alice29.txt 0.91 % and sum 0.73 % smaller;
-        // without the deterministic inputs 0.41 % and 0.44 % larger, alice29.txt without the
-        // quote state 0.47 %, kennedy.xls without the fine probabilities 0.71 %, sum without
+        // Measured at level 6 on the first 200 KB: alice29.txt 1.26 % and sum 0.73 % smaller;
+        // without the deterministic inputs 0.49 % and 0.44 % larger, alice29.txt without the
+        // quote state 0.83 %, kennedy.xls without the fine probabilities 0.71 %, sum without
         // the match recovery 0.29 %; lcet10.txt the same to the byte with exact products.
-        let config = assert_revision_pays(6, 15, &[("alice29.txt", 0.005), ("sum", 0.004)]);
+        let config = assert_revision_pays(6, 15, &[("alice29.txt", 0.008), ("sum", 0.004)]);
         for (name, part, least_gain) in [
             ("alice29.txt", Component::Deterministic, 0.002),
             ("sum", Component::Deterministic, 0.002),
-            ("alice29.txt", Component::Quotes, 0.002),
+            ("alice29.txt", Component::Quotes, 0.004),
         ] {
             assert_pays(name, &config, &Config { without: Some(part), ..config }, least_gain, &part.to_string());
         }

@@ -7,7 +7,8 @@
 //! current word and the words before it; the token contexts add what lies between them and
 //! further back:
 //!
-//! 0. the current token: the word so far, or the gap so far;
+//! 0. the current token: the word so far, or the gap so far (from codec 16, with whether a
+//!    quote is open: a closing quote is a gap that dialogue has and narration has not);
 //! 1. the current word with the gap before it and the last byte;
 //! 2. the current gap with the word before it and the last byte;
 //! 3. the current gap, the word before, the gap before that and the word before that;
@@ -94,13 +95,14 @@ impl Tokens {
         self.score >= TEXT_SCORE
     }
 
-    /// The contexts' hashes, in the order of the module's list, `byte` being the latest.
+    /// The contexts' hashes, in the order of the module's list, `byte` being the latest and
+    /// `quoted` whether a quote is open (always `false` before codec 16).
     #[inline(always)]
-    pub(super) fn hashes(&self, byte: u8) -> [u32; CONTEXTS] {
+    pub(super) fn hashes(&self, byte: u8, quoted: bool) -> [u32; CONTEXTS] {
         let byte = u32::from(byte);
         let [word1, word2] = self.words;
         [
-            context(0, self.word, self.gap, 0),
+            context(0, self.word, self.gap, u32::from(quoted)),
             context(1, self.word, self.gap_before, byte),
             context(2, self.gap, word1, byte),
             context(3, self.gap ^ word1.rotate_left(7), self.gap_before, word2),
@@ -141,14 +143,22 @@ mod tests {
     fn tokens_are_words_and_gaps() {
         // The same words in another case, with the same gaps, make the same contexts…
         let (lower, upper) = (after(b"the cat, the dog"), after(b"The Cat, THE DOG"));
-        assert_eq!(lower.hashes(b'g'), upper.hashes(b'g'));
+        assert_eq!(lower.hashes(b'g', false), upper.hashes(b'g', false));
         // …but in another gap, the contexts that see the current gap differ.
         let (comma, semicolon) = (after(b"the cat, "), after(b"the cat; "));
-        let differ: Vec<bool> = (comma.hashes(b' ').iter().zip(semicolon.hashes(b' '))).map(|(a, b)| *a != b).collect();
+        let differ: Vec<bool> = (comma.hashes(b' ', false).iter().zip(semicolon.hashes(b' ', false))).map(|(a, b)| *a != b).collect();
         assert_eq!(differ, [true, false, true, true, false, true, false]);
         // The letters context sees the last five letters across the gap.
         assert_eq!(after(b"x dog").letters, u64::from_be_bytes(*b"\0\0\0\0xdog"));
         assert_eq!(after(b"the cat, the dog").words[..2], [after(b"the").word, after(b"cat").word]);
+    }
+
+    #[test]
+    fn an_open_quote_changes_the_current_token_alone() {
+        let tokens = after(b"said ");
+        let (quoted, plain) = (tokens.hashes(b' ', true), tokens.hashes(b' ', false));
+        let differ: Vec<bool> = quoted.iter().zip(plain).map(|(a, b)| *a != b).collect();
+        assert_eq!(differ, [true, false, false, false, false, false, false]);
     }
 
     #[test]
