@@ -27,7 +27,7 @@ use crate::mdc7::Stages;
 /// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
 /// | 5 | + order 5, byte histories, two gates by the bytes two and three back | 16 MiB | 625 MiB |
-/// | 6 | + sparse, record, indirect, text, token, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, larger tables | 16 MiB | 2,301 MiB |
+/// | 6 | + sparse, record, indirect, text, token, layout and 1-bit image contexts, six gates, a miss history, an APM by the match, deterministic inputs, larger tables | 16 MiB | 2,301 MiB |
 /// | 7 | as 6, larger tables | 32 MiB | 3,389 MiB |
 /// | 8, 9 | + character-class contexts, a seventh gate, larger tables | 64 MiB | 3,861 MiB |
 ///

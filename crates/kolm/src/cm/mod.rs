@@ -1,4 +1,4 @@
-//! kolm's native engine: bitwise context mixing (codecs 2–13 of the `.kolm` format).
+//! kolm's native engine: bitwise context mixing (codecs 2–16 of the `.kolm` format).
 //!
 //! # How it predicts
 //!
@@ -121,7 +121,8 @@
 //! error is below 6/4096, as paq8px's does (−0.03 %, no faster); the match model's
 //! expected byte as a hashed context, with the previous byte or the last three (−0.02 %);
 //! a third mixer input per context, its stretched counter while the counter has seen one
-//! bit value only (−0.18 % for a third more inputs); bit-history states in the style of
+//! bit value only (−0.18 % for a third more inputs; codec 16 keeps it for the orders and
+//! words alone); bit-history states in the style of
 //! paq's, with an adaptive probability per state, beside each context's counter (+0.58 %)
 //! or in place of it (+0.37 %): the counter and its confidence map already say what a
 //! state says. From codec 10 on, levels 1–5 keep only the order-1 APM and give it
@@ -129,6 +130,32 @@
 //! these stages are on the path every bit waits for, and this takes two table look-ups and
 //! an APM off it, about a tenth of level 2's time, for 0.03 % (level 2) to 0.05 % (level 5)
 //! more output on 1 MB samples of the corpus.
+//!
+//! From codec 16 on, levels 6–9 go further (the seven small corpus files at level 9: 0.49 %
+//! smaller, 186,964 → 186,046 bytes; each figure below is what the part is worth there):
+//!
+//! - **deterministic inputs**: an order's or word's counter that has only ever seen one bit
+//!   value ([`counter::deterministic`]) gives a third input, its stretched probability, so
+//!   that the mixer weighs a context that never failed apart from one that is merely
+//!   confident (−0.18 %); and the seen-orders gate counts such orders (up to 3) in place of
+//!   the match length, which the first gate has (−0.05 %). For every context, not only the
+//!   orders and words, another 0.02 % for a sixth more time;
+//! - **16-bit probabilities**: the APMs' refinements keep 16 bits and the coder takes them,
+//!   so that a bit all but certain costs less than the 1/4096 floor (−0.03 %; kennedy.xls
+//!   0.7 %);
+//! - **match recovery** ([`matcher`]): a long match that misses one byte goes on after it
+//!   (sum −0.2 %);
+//! - the **quote state** (`model::Nesting`): whether a single quote is open, told from an
+//!   apostrophe by the bytes around it, in the layout contexts, the class gate and the
+//!   current token's context (alice29.txt −0.9 %: its dialogue's closing quotes);
+//! - the **narrow mixer** ([`mixer`]): dot products summed in 32 bits, the same output to a
+//!   few bytes in 7 % fewer instructions, which pay for the inputs above.
+//!
+//! Measured and not kept: APMs by hashes of the last two, three or four bytes or of the
+//! word (−0.01 % to −0.05 %); the byte two back with the partial byte as the third gate
+//! (+0.03 %); the count of deterministic orders in the first gate (+0.1 %) or the partial
+//! byte's APM (+0.01 %); the quote state in the word gate (+0.02 %); the engine compiled
+//! for AVX-512 as well as AVX2 (no faster here).
 //!
 //! # The fast path
 //!

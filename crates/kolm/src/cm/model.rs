@@ -716,9 +716,9 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     }
 
     /// The final probability (in 1/65536ths) from the mixer's output `mixed` (stretched),
-    /// refined by the APMs and averaged with them: `order1` is the previous byte with the partial byte, and
-    /// `neighbourhood` a 1-bit image's, which stands in for it; `misses` the
-    /// [`Predictor::misses`] state.
+    /// refined by the APMs and averaged with them: `order1` is the previous byte with the
+    /// partial byte, and `neighbourhood` a 1-bit image's, which stands in for it; `misses`
+    /// the [`Predictor::misses`] state.
     #[inline(always)]
     fn refine(&mut self, mixed: i32, order1: usize, neighbourhood: Option<usize>, misses: usize) -> u32 {
         let p = squash(mixed);

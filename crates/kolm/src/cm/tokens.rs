@@ -146,7 +146,8 @@ mod tests {
         assert_eq!(lower.hashes(b'g', false), upper.hashes(b'g', false));
         // …but in another gap, the contexts that see the current gap differ.
         let (comma, semicolon) = (after(b"the cat, "), after(b"the cat; "));
-        let differ: Vec<bool> = (comma.hashes(b' ', false).iter().zip(semicolon.hashes(b' ', false))).map(|(a, b)| *a != b).collect();
+        let differ: Vec<bool> =
+            (comma.hashes(b' ', false).iter().zip(semicolon.hashes(b' ', false))).map(|(a, b)| *a != b).collect();
         assert_eq!(differ, [true, false, true, true, false, true, false]);
         // The letters context sees the last five letters across the gap.
         assert_eq!(after(b"x dog").letters, u64::from_be_bytes(*b"\0\0\0\0xdog"));
