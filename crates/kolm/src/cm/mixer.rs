@@ -7,7 +7,9 @@
 //! moves along the gradient of the coding cost: `wᵢ += xᵢ·(y − p)·rate / 2^14`, with the
 //! error y − p in 1/4096ths. Several gates can each pick a set; their predictions are averaged
 //! in the stretched domain and each set learns from its own error. All integer, so identical
-//! everywhere.
+//! everywhere. From codec 16 on, levels 6–9 sum the products in 32 bits, each product's low
+//! 8 bits dropped ([`narrow_dot`]): the same output to a byte or two on the seven small
+//! corpus files, in 7.5 % fewer instructions at level 9.
 //!
 //! A set learns faster at first ([`WarmUp`]). From codec 12 on each set warms up by itself,
 //! from four times the rate on its first update, the excess halving after its 64th: most of
@@ -124,8 +126,8 @@ fn exact_dot(inputs: &[i32], weights: &[i32]) -> i64 {
 /// Σ xᵢ·wᵢ with each product's low 8 bits dropped, summed in 32 bits: twice the lanes of
 /// [`exact_dot`] per instruction. The sum is off by less than one unit in 256 per input, a
 /// third of a unit of the stretched domain at most once shifted down. A product wraps where
-/// a weight reaches ±16 (2^20, which no learnt weight comes near), deterministically, as
-/// every step here does.
+/// a weight reaches ±16 (2^20 in 16.16 fixed point), deterministically, as every step here
+/// does, so a decoder follows an encoder even then.
 #[inline(always)]
 fn narrow_dot(inputs: &[i32], weights: &[i32]) -> i64 {
     let mut sums = [0i32; LANES];
