@@ -222,18 +222,25 @@ impl MatchModel {
 mod tests {
     use super::*;
 
-    #[test]
-    fn finds_verified_repeats_and_predicts_the_next_byte() {
-        let mut model = MatchModel::new(16, SHORT_MATCH, false);
-        let text = b"the quick brown fox jumps; the quick brown fox sleeps";
-        let second = text.len() - "the quick brown fox sleeps".len();
+    /// A model of the first match model's minimum length that has seen `text`, byte by byte
+    /// as the predictor shows it bytes.
+    fn after(text: &[u8], recovers: bool) -> MatchModel {
+        let mut model = MatchModel::new(16, SHORT_MATCH, recovers);
         let (mut recent, mut older) = (0u64, 0u64);
-        for end in 1..=second + 10 {
+        for end in 1..=text.len() {
             older = older << 8 | recent >> 56;
             recent = recent << 8 | u64::from(text[end - 1]);
             model.byte_ended(end, recent, older);
             model.byte_done(&text[..end]);
         }
+        model
+    }
+
+    #[test]
+    fn finds_verified_repeats_and_predicts_the_next_byte() {
+        let text = b"the quick brown fox jumps; the quick brown fox sleeps";
+        let second = text.len() - "the quick brown fox sleeps".len();
+        let mut model = after(&text[..second + 10], false);
         // After "the quick " again, the model expects "brown".
         assert!(model.length >= 10, "{}", model.length);
         assert_eq!(model.predicted & 0xFF, u32::from(b'b'));
@@ -255,14 +262,7 @@ mod tests {
         let text = b"a long enough sentence for the quick brown fox; a long enough sentence for the Xuick brown fox";
         let changed = text.len() - "uick brown fox".len() - 1;
         for recovers in [false, true] {
-            let mut model = MatchModel::new(16, SHORT_MATCH, recovers);
-            let (mut recent, mut older) = (0u64, 0u64);
-            for end in 1..=changed + 1 {
-                older = older << 8 | recent >> 56;
-                recent = recent << 8 | u64::from(text[end - 1]);
-                model.byte_ended(end, recent, older);
-                model.byte_done(&text[..end]);
-            }
+            let model = after(&text[..changed + 1], recovers);
             // After the miss at "X", a recovering model expects "u" at once, as a match of
             // length 1: a length no match found by hashing has.
             if recovers {

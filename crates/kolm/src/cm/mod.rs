@@ -1091,6 +1091,14 @@ mod tests {
         assert!((with as f64) < (1.0 - least_gain) * without as f64, "{name}: {with} vs {without} without the {what}");
     }
 
+    /// Asserts that each of `parts`' components pays its way on its file under `config`
+    /// ([`assert_pays`] against `config` with that component switched off).
+    fn assert_parts_pay(config: &Config, parts: &[(&str, Component, f64)]) {
+        for &(name, part, least_gain) in parts {
+            assert_pays(name, config, &Config { without: Some(part), ..*config }, least_gain, &part.to_string());
+        }
+    }
+
     /// The contexts of levels 6–9 pay their way on the data they are for: a fax image of
     /// 216-byte scan lines, a spreadsheet, a SPARC executable, English text.
     #[test]
@@ -1099,29 +1107,30 @@ mod tests {
         // contexts and the byte histories see in English (alice29.txt 0.03 % and 0.20 %
         // larger without them); `levels_6_to_9_of_codec_15_pay_their_way` checks the tokens.
         let config = crate::Level::new(6).unwrap().cm_config(13);
-        for (name, part, least_gain) in [
-            ("ptt5", Component::Record, 0.2),
-            ("kennedy.xls", Component::Record, 0.005),
-            ("kennedy.xls", Component::Indirect, 0.005),
-            ("sum", Component::Sparse, 0.02),
-            ("ptt5", Component::Image, 0.1),
-            // 13.8 % from codec 12, whose mixer warms up each weight set (above 15 % before).
-            ("kennedy.xls", Component::Text, 0.12),
-            ("alice29.txt", Component::Text, 0.002),
-            ("alice29.txt", Component::Order2Gates, 0.003),
-            ("sum", Component::Order2Gates, 0.02),
-            ("alice29.txt", Component::ByteHistories, 0.002),
-            ("fields.c", Component::ByteHistories, 0.004),
-            ("alice29.txt", Component::Layout, 0.01),
-            ("fields.c", Component::Layout, 0.002),
-            ("alice29.txt", Component::WordGate, 0.004),
-            ("alice29.txt", Component::SeenOrdersGate, 0.001),
-            ("kennedy.xls", Component::SeenOrdersGate, 0.002),
-            ("kennedy.xls", Component::LastBits, 0.03),
-            ("sum", Component::LastBits, 0.002),
-        ] {
-            assert_pays(name, &config, &Config { without: Some(part), ..config }, least_gain, &part.to_string());
-        }
+        assert_parts_pay(
+            &config,
+            &[
+                ("ptt5", Component::Record, 0.2),
+                ("kennedy.xls", Component::Record, 0.005),
+                ("kennedy.xls", Component::Indirect, 0.005),
+                ("sum", Component::Sparse, 0.02),
+                ("ptt5", Component::Image, 0.1),
+                // 13.8 % from codec 12, whose mixer warms up each weight set (above 15 % before).
+                ("kennedy.xls", Component::Text, 0.12),
+                ("alice29.txt", Component::Text, 0.002),
+                ("alice29.txt", Component::Order2Gates, 0.003),
+                ("sum", Component::Order2Gates, 0.02),
+                ("alice29.txt", Component::ByteHistories, 0.002),
+                ("fields.c", Component::ByteHistories, 0.004),
+                ("alice29.txt", Component::Layout, 0.01),
+                ("fields.c", Component::Layout, 0.002),
+                ("alice29.txt", Component::WordGate, 0.004),
+                ("alice29.txt", Component::SeenOrdersGate, 0.001),
+                ("kennedy.xls", Component::SeenOrdersGate, 0.002),
+                ("kennedy.xls", Component::LastBits, 0.03),
+                ("sum", Component::LastBits, 0.002),
+            ],
+        );
     }
 
     /// Warming up each weight set by itself (codec 12) pays against no warm-up at level 2,
@@ -1187,14 +1196,15 @@ mod tests {
         // Measured on the first 200 KB: 0.6 %, 13.7 % and 4.4 % smaller; without the byte
         // histories 0.29 % and 1.8 % larger, without the gates 0.30 % and 2.6 %.
         let config = assert_revision_pays(5, 12, &[("alice29.txt", 0.003), ("kennedy.xls", 0.07), ("sum", 0.02)]);
-        for (name, part, least_gain) in [
-            ("alice29.txt", Component::ByteHistories, 0.0015),
-            ("sum", Component::ByteHistories, 0.009),
-            ("alice29.txt", Component::Order2Gates, 0.0015),
-            ("sum", Component::Order2Gates, 0.013),
-        ] {
-            assert_pays(name, &config, &Config { without: Some(part), ..config }, least_gain, &part.to_string());
-        }
+        assert_parts_pay(
+            &config,
+            &[
+                ("alice29.txt", Component::ByteHistories, 0.0015),
+                ("sum", Component::ByteHistories, 0.009),
+                ("alice29.txt", Component::Order2Gates, 0.0015),
+                ("sum", Component::Order2Gates, 0.013),
+            ],
+        );
     }
 
     /// Levels 6–9 of codec 14 beat those of codec 13 on a fax image, English and a SPARC
@@ -1235,17 +1245,18 @@ mod tests {
         // without the hint ptt5 15.0 % larger, without the more pixel contexts 4.0 %, and
         // alice29.txt without the tokens 0.63 %.
         let config = assert_revision_pays(6, 14, &[("ptt5", 0.1), ("alice29.txt", 0.004)]);
-        for (name, part, least_gain) in [
-            ("ptt5", Component::RowHint, 0.09),
-            ("ptt5", Component::MorePixels, 0.02),
-            ("alice29.txt", Component::Tokens, 0.004),
-        ] {
-            assert_pays(name, &config, &Config { without: Some(part), ..config }, least_gain, &part.to_string());
-        }
+        assert_parts_pay(
+            &config,
+            &[
+                ("ptt5", Component::RowHint, 0.09),
+                ("ptt5", Component::MorePixels, 0.02),
+                ("alice29.txt", Component::Tokens, 0.004),
+            ],
+        );
     }
 
-    /// Levels 6–9 of codec 16 beat those of codec 15 on English, on a SPARC executable and on
-    /// a fax image, and each new part pays its way: the deterministic inputs, the quote state,
+    /// Levels 6–9 of codec 16 beat those of codec 15 on English and on a SPARC executable,
+    /// and each new part pays its way: the deterministic inputs, the quote state,
     /// the fine probabilities and the match model's recovery. The narrow mixer is for speed,
     /// and codes all but the same.
     #[test]
@@ -1255,13 +1266,14 @@ mod tests {
         // quote state 0.83 %, kennedy.xls without the fine probabilities 0.71 %, sum without
         // the match recovery 0.29 %; lcet10.txt the same to the byte with exact products.
         let config = assert_revision_pays(6, 15, &[("alice29.txt", 0.008), ("sum", 0.004)]);
-        for (name, part, least_gain) in [
-            ("alice29.txt", Component::Deterministic, 0.002),
-            ("sum", Component::Deterministic, 0.002),
-            ("alice29.txt", Component::Quotes, 0.004),
-        ] {
-            assert_pays(name, &config, &Config { without: Some(part), ..config }, least_gain, &part.to_string());
-        }
+        assert_parts_pay(
+            &config,
+            &[
+                ("alice29.txt", Component::Deterministic, 0.002),
+                ("sum", Component::Deterministic, 0.002),
+                ("alice29.txt", Component::Quotes, 0.004),
+            ],
+        );
         for (name, without, least_gain, what) in [
             ("kennedy.xls", Config { fine_probabilities: false, ..config }, 0.004, "fine probabilities"),
             ("sum", Config { match_recovery: false, ..config }, 0.0015, "match recovery"),

@@ -230,9 +230,8 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     /// The bits the final probability got wrong, the latest in bit 0, where the level keeps
     /// a miss history ([`Config::miss_history`]); always 0 otherwise.
     missed: u32,
-    /// The deterministic orders' and words' counters at this bit (bit *i* for context *i*),
-    /// where [`Config::deterministic`]: the first `deterministic_contexts` contexts.
-    deterministic: u32,
+    /// How many contexts, from the first, give an input while their counter is
+    /// deterministic ([`Config::deterministic`]): the orders and words, or none.
     deterministic_contexts: usize,
     /// Whether the final probability keeps 16 bits ([`Config::fine_probabilities`]).
     fine: bool,
@@ -441,7 +440,6 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                 .runs(Component::MatchApm)
                 .then(|| Apm::new(MATCH_APM_CONTEXTS, 7).learning_both_knots(config.apm_both_knots)),
             missed: 0,
-            deterministic: 0,
             deterministic_contexts: config.deterministic_contexts(),
             fine: config.fine_probabilities,
             miss_history,
@@ -534,12 +532,13 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         }
         // A loop of its own, so that the one above stays as the compiler lays it out for
         // levels without these inputs.
-        self.deterministic = 0;
+        // The deterministic ones among them at this bit (bit *i* for context *i*).
+        let mut deterministic_mask = 0u32;
         for (index, (context, &counter)) in
             self.contexts[..self.deterministic_contexts].iter().zip(&counters).enumerate()
         {
             let deterministic = counter::deterministic(counter);
-            self.deterministic |= u32::from(deterministic) << index;
+            deterministic_mask |= u32::from(deterministic) << index;
             let heard = context.heard_in_images || !image_leads;
             inputs.add(if deterministic && heard { counter::stretched(counter) } else { 0 });
         }
@@ -596,7 +595,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             // From codec 16, how many orders are deterministic in place of the match state,
             // which the first gate already has.
             let beside = if self.deterministic_contexts > 0 {
-                (self.deterministic & ((1 << self.orders.len()) - 1)).count_ones().min(3) as usize
+                (deterministic_mask & ((1 << self.orders.len()) - 1)).count_ones().min(3) as usize
             } else {
                 match_state
             };
