@@ -74,7 +74,8 @@ impl Codec {
             Codec::ContextMixing { revision: 12 } => "cm12",
             Codec::ContextMixing { revision: 13 } => "cm13",
             Codec::ContextMixing { revision: 14 } => "cm14",
-            Codec::ContextMixing { .. } => "cm15",
+            Codec::ContextMixing { revision: 15 } => "cm15",
+            Codec::ContextMixing { .. } => "cm16",
         }
     }
 }

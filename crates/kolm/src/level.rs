@@ -155,6 +155,7 @@ impl Level {
             narrow_mixer: revision >= 15 && self.0 >= 6,
             match_recovery: revision >= 15 && self.0 >= 6,
             quotes: revision >= 15 && self.0 >= 6,
+            fitted_tables: revision >= 16 && self.0 >= 6,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,

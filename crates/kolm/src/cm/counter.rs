@@ -232,6 +232,13 @@ impl ContextTable {
         (hash.rotate_left(16) as usize) & self.mask
     }
 
+    /// The home bucket of `hash` in a table of 2^`log_buckets` buckets: a table half the
+    /// size puts it at the same home less its top bit.
+    #[inline(always)]
+    pub(crate) fn home_in(hash: u32, log_buckets: u32) -> usize {
+        (hash.rotate_left(16) as usize) & ((1 << log_buckets) - 1)
+    }
+
     /// Counter `node` (1–15) of `bucket`.
     #[inline(always)]
     pub(crate) fn counter(&mut self, bucket: usize, node: usize) -> &mut u32 {

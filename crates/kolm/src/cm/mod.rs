@@ -241,9 +241,13 @@ use crate::simd::Kernel;
 /// which level 2 (the default) takes orders 2, 3 and 5 and the current word in place of
 /// orders 2, 3, 4 and 6, and the second match model (the corpus 1.4 % smaller in about 3 %
 /// less time), and level 5 takes level 6's byte histories and order-2 gates (1.7 % smaller
-/// for a fifth more time). 13 is codec 14, 14 codec 15 and 15 codec 16, which change
-/// levels 6–9 only (see `Level::cm_config`).
-pub(crate) const LATEST_REVISION: u8 = 15;
+/// for a fifth more time). 13 is codec 14, 14 codec 15, 15 codec 16 and 16 codec 17, which
+/// change levels 6–9 only (see `Level::cm_config`).
+pub(crate) const LATEST_REVISION: u8 = 16;
+
+/// The smallest tables, in base-2 logarithm of their buckets, that a block fits to what its
+/// contexts fill ([`Config::fits_tables`]): 2^18 buckets, 16 MiB.
+pub(crate) const FITTED_FROM: u32 = 18;
 
 /// A size the predictor's code learns when it runs rather than when it is compiled: see
 /// [`with_shape!`].
@@ -371,6 +375,10 @@ pub(crate) struct Config {
     /// Whether the layout contexts and the class gate see whether a single quote is open
     /// (codec 16; see [`model::Quotes`]).
     pub(crate) quotes: bool,
+    /// Whether a block whose tables reach 2^[`FITTED_FROM`] buckets sizes each table by
+    /// what its context fills in that block, and says so at the head of its payload (codec
+    /// 17; see [`model::fitted_halvings`]).
+    pub(crate) fitted_tables: bool,
     /// Base-2 logarithm of each hashed table's bucket count (64 bytes a bucket).
     pub(crate) log_buckets: u32,
     /// Base-2 logarithm of the match model's hash table entries (4 bytes each).
@@ -524,6 +532,15 @@ impl Config {
             log_match: self.log_match.min(fill_log.max(8)),
             ..*self
         }
+    }
+
+    /// Whether a block under this configuration (a block's: [`Config::for_block`]) sizes
+    /// its tables by what its contexts fill ([`Config::fitted_tables`]): where the level
+    /// does and the block's tables reach 2^[`FITTED_FROM`] buckets. Smaller blocks' tables
+    /// are 8 MiB at most, which the sizes at the head of the payload (half a byte a table)
+    /// would not be worth.
+    pub(crate) fn fits_tables(&self) -> bool {
+        self.fitted_tables && self.log_buckets >= FITTED_FROM
     }
 
     /// How a block of `len` bytes is coded.
@@ -736,18 +753,49 @@ fn encode_by_engine_with<const VECTORS: usize, const CONTEXTS: usize>(
     progress: &mut dyn FnMut(u64),
 ) -> Vec<u8> {
     let row_hint = if config.runs(Component::RowHint) { record::row_length_hint(data) } else { 0 };
-    let mut predictor = model::Predictor::<VECTORS, CONTEXTS>::new(config, data.len(), row_hint);
+    let halvings = if config.fits_tables() { model::fitted_halvings(config, data, row_hint) } else { Vec::new() };
+    let mut predictor = model::Predictor::<VECTORS, CONTEXTS>::new(config, data.len(), row_hint, &halvings);
     let mut encoder = coder::Encoder::with_capacity(data.len() / 2 + 16);
     for chunk in data.chunks(PROGRESS_STEP) {
         coder::encode_bytes_in(kernel, chunk, &mut predictor, &mut encoder);
         progress(chunk.len() as u64);
     }
     let coded = encoder.finish();
-    if !config.runs(Component::RowHint) {
-        return coded;
+    let mut head = Vec::new();
+    if config.runs(Component::RowHint) {
+        head.extend(u16::try_from(row_hint).expect("a hint fits 16 bits").to_le_bytes());
     }
-    let hint = u16::try_from(row_hint).expect("a hint fits 16 bits");
-    [&hint.to_le_bytes()[..], &coded].concat()
+    // Two contexts' halvings a byte, the first in the low nibble.
+    head.extend(halvings.chunks(2).map(|pair| pair[0] | pair.get(1).map_or(0, |second| second << 4)));
+    if head.is_empty() { coded } else { [head, coded].concat() }
+}
+
+/// The tables' halvings at the head of an engine payload where the block fits its tables
+/// ([`Config::fits_tables`]), each checked against the smallest table kolm writes; and the
+/// rest of the payload.
+fn split_halvings<'a>(payload: &'a [u8], config: &Config) -> Result<(Vec<u8>, &'a [u8]), Error> {
+    if !config.fits_tables() {
+        return Ok((Vec::new(), payload));
+    }
+    let kinds = model::ContextKind::all(config);
+    let Some((packed, rest)) = payload.split_at_checked(kinds.len().div_ceil(2)) else {
+        return Err(Error::Corrupt("a coded block too short to hold its table sizes".into()));
+    };
+    let mut halvings: Vec<u8> = packed.iter().flat_map(|&byte| [byte & 15, byte >> 4]).collect();
+    if halvings.len() > kinds.len() && halvings.pop() != Some(0) {
+        return Err(Error::Corrupt("a block's table sizes end in a size that no table has".into()));
+    }
+    for (index, (kind, &halving)) in kinds.iter().zip(&halvings).enumerate() {
+        let log = kind.log_buckets(config);
+        if u32::from(halving) > log.saturating_sub(model::MIN_FITTED_LOG) {
+            return Err(Error::Corrupt(format!(
+                "a block halves table {index} {halving} times from 2^{log} buckets, below the \
+                 2^{} that kolm writes at least",
+                model::MIN_FITTED_LOG
+            )));
+        }
+    }
+    Ok((halvings, rest))
 }
 
 /// The row length at the head of an engine payload where `config` writes one ([`record`]),
@@ -850,9 +898,10 @@ fn decode_by_engine_with<const VECTORS: usize, const CONTEXTS: usize>(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<u8>, Error> {
     let (row_hint, payload) = split_row_hint(payload, config)?;
+    let (halvings, payload) = split_halvings(payload, config)?;
     // The history grows as bytes are decoded: a damaged length cannot make it allocate more
     // than the payload really codes. It is the output, so it is returned rather than copied.
-    let mut predictor = model::Predictor::<VECTORS, CONTEXTS>::new(config, len.min(1 << 20), row_hint);
+    let mut predictor = model::Predictor::<VECTORS, CONTEXTS>::new(config, len.min(1 << 20), row_hint, &halvings);
     let mut decoder = coder::Decoder::new(payload);
     let kernel = Kernel::detect();
     let mut decoded = 0;
@@ -902,6 +951,7 @@ mod tests {
         deterministic: true,
         match_recovery: true,
         quotes: true,
+        fitted_tables: true,
         match_apm: true,
         classes: true,
         log_buckets_per_byte: 2,
@@ -1041,7 +1091,7 @@ mod tests {
     fn memory_estimate_covers_the_tables() {
         for level in 1..=9 {
             let config = crate::Level::new(level).unwrap().cm_config(LATEST_REVISION);
-            let tables = model::Predictor::<ANY, ANY>::new(&config, 0, 0).model_bytes() as u64;
+            let tables = model::Predictor::<ANY, ANY>::new(&config, 0, 0, &[]).model_bytes() as u64;
             let estimate = config.model_bytes();
             assert!(tables <= estimate && estimate < tables + (16 << 20), "level {level}: {tables} vs {estimate}");
             // Small blocks get small tables: four buckets a byte, one at levels 6–9 (codec 14).
@@ -1287,6 +1337,31 @@ mod tests {
             (narrow / exact - 1.0).abs() < 0.0005,
             "{narrow} bytes with narrow dot products, {exact} with exact ones"
         );
+    }
+
+    /// Fitted tables (codec 17) take a fraction of the memory for all but the same output,
+    /// on English and on a fax image, in blocks just large enough to carry their sizes.
+    #[test]
+    fn fitted_tables_take_less_memory_for_all_but_the_same_output() {
+        // Measured at level 6 on the first 140,000 bytes: alice29.txt's tables 64 % of full
+        // size for 25 bytes more (31,976 -> 32,001), ptt5's 13 % for 12 more (4,378 -> 4,390).
+        let config = crate::Level::new(6).unwrap().cm_config(16);
+        for (name, most_memory) in [("alice29.txt", 0.75), ("ptt5", 0.25)] {
+            let data = &corpus(name)[..140_000];
+            let block = config.for_block(data.len());
+            assert!(block.fits_tables() && !Config { fitted_tables: false, ..block }.fits_tables());
+            let halvings = model::fitted_halvings(&block, data, record::row_length_hint(data));
+            let memory = |halvings: &[u8]| model::Predictor::<ANY, ANY>::new(&block, 0, 0, halvings).table_bytes();
+            let (fitted, full) = (memory(&halvings), memory(&[]));
+            assert!(
+                (fitted as f64) < most_memory * full as f64,
+                "{name}: {fitted} bytes of tables fitted, {full} full"
+            );
+            let coded = |config: &Config| encode_payload(data, config, &mut |_| {}).len() as f64;
+            let (fitted, full) = (coded(&config), coded(&Config { fitted_tables: false, ..config }));
+            // Besides the sizes, half a byte for each of the 24 tables.
+            assert!(fitted < full * 1.001 + 12.0, "{name}: {fitted} bytes with fitted tables, {full} without");
+        }
     }
 
     /// Settings of levels 6–9 that are not parts of their own pay their way too: the byte

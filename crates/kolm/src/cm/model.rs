@@ -204,11 +204,10 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     history_contexts: usize,
     /// Which of those are heard while a 1-bit image leads (bit *i* for context *i*).
     heard_in_images: u32,
-    /// Each context's hash for the current byte.
-    hashes: Vec<u32>,
-    orders: Vec<u8>,
-    /// How many word contexts run (0 when they are off): the first [`Words::hashes`].
-    word_contexts: usize,
+    /// What the contexts are made of, and their hashes for the current byte.
+    hasher: ContextHasher,
+    /// How many orders run: the first contexts.
+    orders: usize,
     /// Switches for ablation: all on in every level.
     match_model: bool,
     confidence: bool,
@@ -238,37 +237,12 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     miss_history: bool,
     /// The final probability of the current bit.
     last_p: u32,
-    history: Vec<u8>,
     /// The bits of the current byte so far, with a leading 1.
     partial: u32,
     /// The bits of the current nibble so far, with a leading 1: the counter's slot within
     /// the nibble's bucket.
     node: usize,
     bit_count: u32,
-    /// The last eight bytes, the most recent in the low byte.
-    recent: u64,
-    /// The eight bytes before those, likewise.
-    older: u64,
-    words: Words,
-    /// Where the current and the previous line start in `history`, for the text contexts.
-    line_start: usize,
-    previous_line_start: usize,
-    text: bool,
-    layout: bool,
-    /// What is open, for the layout contexts and the class gate.
-    nesting: Nesting,
-    /// The classes of the last 16 bytes ([`byte_class`]), three bits each, the latest lowest,
-    /// when the class contexts run.
-    classes: Option<u64>,
-    sparse: bool,
-    /// The tokens of the text, when the token contexts run ([`super::tokens`]), and whether
-    /// they hold the sparse and first record contexts' tables for the current byte.
-    tokens: Option<Tokens>,
-    in_text: bool,
-    /// The record-length detector, when the record contexts run.
-    records: Option<RecordDetector>,
-    /// What followed each order-1 and order-2 context, when the indirect contexts run.
-    indirect: Option<IndirectHistory>,
     /// The 1-bit image contexts, when they run (they need the record detector).
     image: Option<ImageModel>,
     /// The more pixel contexts' inputs for the current bit, by the silenced context and its
@@ -364,18 +338,17 @@ impl IndirectHistory {
 
 impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     /// A predictor for a block of about `capacity` bytes whose record detector starts from
-    /// `row_hint` (0 for none; see [`super::record`]).
-    pub(crate) fn new(config: &Config, capacity: usize, row_hint: u32) -> Predictor<VECTORS, CONTEXTS> {
-        let orders: Vec<u8> =
-            config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect();
-        assert!(config.word_contexts <= 2, "the word model has two contexts");
-        let word_contexts = if config.runs(Component::Words) { config.word_contexts } else { 0 };
-        let sparse = config.runs(Component::Sparse);
-        let records =
-            (config.runs(Component::Record)).then(|| RecordDetector::new(row_hint, config.runs(Component::RowHint)));
+    /// `row_hint` (0 for none; see [`super::record`]), each hashed context's table halved
+    /// as many times as `halvings` says (none where it is empty; see [`fitted_halvings`]).
+    pub(crate) fn new(
+        config: &Config,
+        capacity: usize,
+        row_hint: u32,
+        halvings: &[u8],
+    ) -> Predictor<VECTORS, CONTEXTS> {
+        let hasher = ContextHasher::new(config, capacity, row_hint);
         let match_model = config.runs(Component::Match);
         let confidence = config.runs(Component::ConfidenceMaps);
-        let indirect = config.runs(Component::Indirect).then(IndirectHistory::new);
         let image = config.runs(Component::Image).then(|| {
             ImageModel::new(config.log_image_entries(), config.image_shapes, config.runs(Component::MorePixels))
         });
@@ -392,7 +365,10 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             order1: vec![FRESH; 1 << 16],
             contexts: (kinds.iter().enumerate())
                 .map(|(index, &kind)| HashedContext {
-                    table: ContextTable::new(kind.log_buckets(config), histories && kind.contextual()),
+                    table: ContextTable::new(
+                        kind.log_buckets(config) - u32::from(halvings.get(index).copied().unwrap_or(0)),
+                        histories && kind.contextual(),
+                    ),
                     limit: if config.steady_contexts
                         && (kind.contextual()
                             || matches!(kind, ContextKind::Text | ContextKind::Layout | ContextKind::Class))
@@ -408,12 +384,11 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                     cell: 0,
                 })
                 .collect(),
-            hashes: vec![0; kinds.len()],
+            orders: hasher.orders.len(),
+            hasher,
             history_maps: histories.then(HistoryMaps::new),
             history_contexts: if histories { contextual } else { 0 },
             heard_in_images: 0,
-            orders,
-            word_contexts,
             match_model,
             confidence,
             apms: config.runs(Component::Apms),
@@ -444,24 +419,9 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             fine: config.fine_probabilities,
             miss_history,
             last_p: HALF_P,
-            history: Vec::with_capacity(capacity),
             partial: 1,
             node: 1,
             bit_count: 0,
-            recent: 0,
-            older: 0,
-            words: Words::default(),
-            line_start: 0,
-            previous_line_start: 0,
-            text: config.runs(Component::Text),
-            layout: config.runs(Component::Layout),
-            nesting: Nesting { single_quotes: config.runs(Component::Quotes), ..Nesting::default() },
-            classes: config.runs(Component::Classes).then_some(0),
-            sparse,
-            tokens: config.runs(Component::Tokens).then(Tokens::default),
-            in_text: false,
-            records,
-            indirect,
             image,
             more_pixels: [[0; 2]; MAX_CONTEXTS],
             more_pixels_placed: false,
@@ -482,7 +442,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
     /// Bytes of model state, for the memory estimate's tests.
     #[cfg(test)]
     pub(crate) fn model_bytes(&self) -> usize {
-        self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>()
+        self.table_bytes()
             + self.matchers.iter().map(MatchModel::bytes).sum::<usize>()
             + self.mixer.bytes()
             + self.image.as_ref().map_or(0, ImageModel::bytes)
@@ -493,9 +453,15 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                 .sum::<usize>()
     }
 
+    /// Bytes of the hashed contexts' tables.
+    #[cfg(test)]
+    pub(crate) fn table_bytes(&self) -> usize {
+        self.contexts.iter().map(|context| context.table.bytes()).sum::<usize>()
+    }
+
     /// The bytes seen so far: the decoded block, once all its bits are through.
     pub(crate) fn into_history(self) -> Vec<u8> {
-        self.history
+        self.hasher.history
     }
 }
 
@@ -508,7 +474,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
     #[inline(always)]
     fn p(&mut self) -> u32 {
         let partial = self.partial as usize;
-        let c1 = (self.recent & 0xFF) as usize;
+        let c1 = (self.hasher.recent & 0xFF) as usize;
         let node = self.node;
         let count = self.context_count();
         let image_leads = self.image.as_ref().is_some_and(ImageModel::mutes_byte_contexts);
@@ -554,13 +520,19 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
                 .contexts
                 .first_mut()
                 .map_or(2048, |context| counter::p12(*context.table.counter(context.bucket, node)));
-            image.predict(&mut inputs, (self.recent & 0xFFFF) as u32, self.partial, self.bit_count, lowest_order);
+            image.predict(
+                &mut inputs,
+                (self.hasher.recent & 0xFFFF) as u32,
+                self.partial,
+                self.bit_count,
+                lowest_order,
+            );
         }
         inputs.add(256);
         drop(inputs);
         let match_state = if self.match_model { self.matchers[0].length_bucket() } else { 0 };
         let neighbourhood = self.image.as_ref().and_then(ImageModel::neighbourhood);
-        let [_, c2, c3, ..] = self.recent.to_le_bytes().map(usize::from);
+        let [_, c2, c3, ..] = self.hasher.recent.to_le_bytes().map(usize::from);
         // In the order of `Gate`'s variants, which `Gate::all` keeps.
         let misses = self.misses();
         let mut sets = [(misses << 2 | match_state) << 8 | partial, 0, 0, 0, 0, 0, 0];
@@ -582,28 +554,28 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             count += 1;
         }
         if self.gates[Gate::WordLetters as usize] {
-            let word_letters = (self.words.letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
+            let word_letters = (self.hasher.words.letters.min(15) as usize) << 12 | (c1 >> 4) << 8 | partial;
             sets[count] = pixel_sets.map_or(word_letters, |sets| sets[1]);
             count += 1;
         }
         if self.gates[Gate::SeenOrders as usize] {
             // How many of the orders (the first contexts) have seen their context at this bit.
-            let seen_orders = (self.contexts[..self.orders.len()].iter_mut())
+            let seen_orders = (self.contexts[..self.orders].iter_mut())
                 .map(|context| *context.table.counter(context.bucket, node))
                 .filter(|&counter| counter::hashed_count(counter) > 0)
                 .count();
             // From codec 16, how many orders are deterministic in place of the match state,
             // which the first gate already has.
             let beside = if self.deterministic_contexts > 0 {
-                (deterministic_mask & ((1 << self.orders.len()) - 1)).count_ones().min(3) as usize
+                (deterministic_mask & ((1 << self.orders) - 1)).count_ones().min(3) as usize
             } else {
                 match_state
             };
             sets[count] = more_pixel_sets.map_or((seen_orders.min(7) << 2 | beside) << 8 | partial, |sets| sets[0]);
             count += 1;
         }
-        if let Some(classes) = self.classes {
-            let quoted = usize::from(self.nesting.quoted()) << 17;
+        if let Some(classes) = self.hasher.classes {
+            let quoted = usize::from(self.hasher.nesting.quoted()) << 17;
             sets[count] = more_pixel_sets.map_or(quoted | ((classes & 0x1FF) as usize) << 8 | partial, |sets| sets[1]);
             count += 1;
         }
@@ -621,14 +593,14 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
     #[inline(always)]
     fn foresee(&self, byte: u8) {
         let count = self.context_count();
-        for (context, &hash) in self.contexts[..count].iter().zip(&self.hashes[..count]) {
+        for (context, &hash) in self.contexts[..count].iter().zip(&self.hasher.hashes[..count]) {
             context.table.prefetch(nibble_hash(hash, 0x10 | u32::from(byte >> 4)));
         }
-        let (recent, older) = self.last_bytes_after(byte);
-        for (context, &order) in self.contexts.iter().zip(&self.orders) {
+        let (recent, older) = self.hasher.last_bytes_after(byte);
+        for (context, &order) in self.contexts.iter().zip(&self.hasher.orders) {
             context.table.prefetch(order_hash(recent, order));
         }
-        let position = self.history.len() + 1;
+        let position = self.hasher.history.len() + 1;
         for matcher in &self.matchers {
             matcher.foresee(position, recent, older);
         }
@@ -637,7 +609,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
     #[inline(always)]
     fn update(&mut self, bit: u32) {
         let partial = self.partial as usize;
-        let c1 = (self.recent & 0xFF) as usize;
+        let c1 = (self.hasher.recent & 0xFF) as usize;
         counter::update(&mut self.order0[partial], bit, DIRECT_LIMIT);
         counter::update(&mut self.order1[c1 << 8 | partial], bit, DIRECT_LIMIT);
         let node = self.node;
@@ -684,23 +656,22 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
             self.claim_buckets();
         } else if self.bit_count == 8 {
             let byte = (self.partial & 0xFF) as u8;
-            self.history.push(byte);
-            (self.recent, self.older) = self.last_bytes_after(byte);
+            self.hasher.push(byte);
             self.partial = 1;
             self.node = 1;
             self.bit_count = 0;
-            for (context, &hash) in self.contexts[..self.history_contexts].iter_mut().zip(&self.hashes) {
+            for (context, &hash) in self.contexts[..self.history_contexts].iter_mut().zip(&self.hasher.hashes) {
                 context.table.record_byte(context.first_bucket, hash, u32::from(byte));
             }
             // Every table look-up of the new byte is started before any is waited for.
-            let position = self.history.len();
+            let position = self.hasher.history.len();
             for matcher in &mut self.matchers {
-                matcher.byte_ended(position, self.recent, self.older);
+                matcher.byte_ended(position, self.hasher.recent, self.hasher.older);
             }
             self.hash_contexts();
             self.prefetch_buckets();
             for matcher in &mut self.matchers {
-                matcher.byte_done(&self.history);
+                matcher.byte_done(&self.hasher.history);
             }
             self.claim_buckets();
         }
@@ -708,12 +679,6 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
 }
 
 impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
-    /// `recent` and `older` once `byte` has come.
-    #[inline(always)]
-    fn last_bytes_after(&self, byte: u8) -> (u64, u64) {
-        (self.recent << 8 | u64::from(byte), self.older << 8 | self.recent >> 56)
-    }
-
     /// The final probability (in 1/65536ths) from the mixer's output `mixed` (stretched),
     /// refined by the APMs and averaged with them: `order1` is the previous byte with the
     /// partial byte, and `neighbourhood` a 1-bit image's, which stands in for it; `misses`
@@ -756,7 +721,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
         let mut inputs = [0; image::MORE_INPUTS];
         let placed = image_leads
             && self.image.as_mut().is_some_and(|image| {
-                image.predict_more(&mut inputs, (self.recent & 0xFFFF) as u32, self.partial, self.bit_count)
+                image.predict_more(&mut inputs, (self.hasher.recent & 0xFFFF) as u32, self.partial, self.bit_count)
             });
         if placed {
             for (&(context, input), value) in self.more_pixel_places.iter().zip(inputs) {
@@ -802,11 +767,144 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
         }
     }
 
-    /// Context hashes for a new byte.
+    /// The contexts' hashes once a byte has come (or, at the start, none), and the limits and
+    /// image rows that follow them.
     #[inline(always)]
     fn hash_contexts(&mut self) {
+        if let Some((slots, in_text)) = self.hasher.hash() {
+            // Tokens settle like the text contexts; the sparse and record contexts adapt.
+            for context in &mut self.contexts[slots] {
+                context.limit = if in_text { STEADY_LIMIT } else { HASHED_LIMIT };
+            }
+        }
+        if let (Some(image), Some(length)) = (&mut self.image, self.hasher.record_length()) {
+            image.byte_ended(&self.hasher.history, length);
+        }
+    }
+
+    #[inline(always)]
+    fn prefetch_buckets(&self) {
+        let count = self.context_count();
+        for (context, &hash) in self.contexts[..count].iter().zip(&self.hasher.hashes[..count]) {
+            context.table.prefetch(bucket_key(hash, self.bit_count, self.partial));
+        }
+    }
+
+    /// Each table's bucket for the current nibble.
+    #[inline(always)]
+    fn claim_buckets(&mut self) {
+        let count = self.context_count();
+        for (context, &hash) in self.contexts[..count].iter_mut().zip(&self.hasher.hashes[..count]) {
+            context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
+        }
+        if self.bit_count == 0
+            && let Some(maps) = &mut self.history_maps
+        {
+            for (slot, context) in self.contexts[..self.history_contexts].iter_mut().enumerate() {
+                let (last, run) = context.table.byte_history(context.bucket);
+                maps.start_byte(slot, last, run);
+                context.first_bucket = context.bucket;
+            }
+        }
+    }
+}
+
+/// What the hashed contexts are made of, byte by byte, and their hashes for the current
+/// byte: everything that follows from the bytes alone, none of what is learnt from them. The
+/// encoder runs one over a block before coding it, to size the tables ([`fitted_halvings`]).
+struct ContextHasher {
+    /// Each context's hash for the current byte, in [`ContextKind::all`]'s order.
+    hashes: Vec<u32>,
+    orders: Vec<u8>,
+    /// How many word contexts run (0 when they are off): the first [`Words::hashes`].
+    word_contexts: usize,
+    /// Whether the words are followed: for the word, text and class contexts and the word
+    /// gate.
+    follows_words: bool,
+    history: Vec<u8>,
+    /// The last eight bytes, the most recent in the low byte.
+    recent: u64,
+    /// The eight bytes before those, likewise.
+    older: u64,
+    words: Words,
+    /// Where the current and the previous line start in `history`, for the text contexts.
+    line_start: usize,
+    previous_line_start: usize,
+    text: bool,
+    layout: bool,
+    /// What is open, for the layout contexts and the class gate.
+    nesting: Nesting,
+    /// The classes of the last 16 bytes ([`byte_class`]), three bits each, the latest lowest,
+    /// when the class contexts run.
+    classes: Option<u64>,
+    sparse: bool,
+    /// The tokens of the text, when the token contexts run ([`super::tokens`]), and whether
+    /// they hold the sparse and first record contexts' tables for the current byte.
+    tokens: Option<Tokens>,
+    in_text: bool,
+    /// The record-length detector, when the record contexts run.
+    records: Option<RecordDetector>,
+    /// What followed each order-1 and order-2 context, when the indirect contexts run.
+    indirect: Option<IndirectHistory>,
+}
+
+impl ContextHasher {
+    /// The contexts of `config` for a block of about `capacity` bytes whose record detector
+    /// starts from `row_hint`, before its first byte.
+    fn new(config: &Config, capacity: usize, row_hint: u32) -> ContextHasher {
+        assert!(config.word_contexts <= 2, "the word model has two contexts");
+        let word_contexts = if config.runs(Component::Words) { config.word_contexts } else { 0 };
+        let text = config.runs(Component::Text);
+        let classes = config.runs(Component::Classes).then_some(0);
+        ContextHasher {
+            hashes: vec![0; ContextKind::all(config).len()],
+            orders: config.orders.iter().copied().filter(|&order| config.runs(Component::Order(order))).collect(),
+            word_contexts,
+            follows_words: word_contexts > 0 || text || classes.is_some() || config.runs(Component::WordGate),
+            history: Vec::with_capacity(capacity),
+            recent: 0,
+            older: 0,
+            words: Words::default(),
+            line_start: 0,
+            previous_line_start: 0,
+            text,
+            layout: config.runs(Component::Layout),
+            nesting: Nesting { single_quotes: config.runs(Component::Quotes), ..Nesting::default() },
+            classes,
+            sparse: config.runs(Component::Sparse),
+            tokens: config.runs(Component::Tokens).then(Tokens::default),
+            in_text: false,
+            records: (config.runs(Component::Record))
+                .then(|| RecordDetector::new(row_hint, config.runs(Component::RowHint))),
+            indirect: config.runs(Component::Indirect).then(IndirectHistory::new),
+        }
+    }
+
+    /// `recent` and `older` once `byte` has come.
+    #[inline(always)]
+    fn last_bytes_after(&self, byte: u8) -> (u64, u64) {
+        (self.recent << 8 | u64::from(byte), self.older << 8 | self.recent >> 56)
+    }
+
+    /// Takes `byte` as the last byte; [`ContextHasher::hash`] then hashes the contexts.
+    #[inline(always)]
+    fn push(&mut self, byte: u8) {
+        self.history.push(byte);
+        (self.recent, self.older) = self.last_bytes_after(byte);
+    }
+
+    /// The record length the record contexts see, when they run.
+    fn record_length(&self) -> Option<usize> {
+        self.records.as_ref().map(|records| records.length() as usize)
+    }
+
+    /// The hashes once the last byte has come (or, at the start, none). Where the text
+    /// starts or stops looking like text, the slots that the tokens take then or give back,
+    /// and whether they take them.
+    #[inline(always)]
+    fn hash(&mut self) -> Option<(std::ops::Range<usize>, bool)> {
         let byte = (self.recent & 0xFF) as u8;
-        if self.word_contexts > 0 || self.text || self.classes.is_some() || self.gates[Gate::WordLetters as usize] {
+        if self.follows_words {
             self.words = self.words.after(byte);
         }
         for (slot, &order) in self.orders.iter().enumerate() {
@@ -845,14 +943,12 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                 hash64(tag ^ above << 16 ^ back(length + 1) << 8 ^ back(length.saturating_sub(1)) ^ (0x31 << 56));
             self.hashes[at + 2] = hash64(tag ^ above << 8 ^ back(2 * length) ^ (0x32 << 56));
             at += RECORD_CONTEXTS;
-            if let Some(image) = &mut self.image {
-                image.byte_ended(history, length);
-            }
         }
         // Before the tokens, whose current token sees the quotes (codec 16).
         if self.layout {
             self.nesting.update(byte);
         }
+        let mut tokens_moved = None;
         if let Some(tokens) = &mut self.tokens {
             tokens.update(byte);
             let in_text = tokens.in_text();
@@ -865,10 +961,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             }
             if in_text != self.in_text {
                 self.in_text = in_text;
-                // Tokens settle like the text contexts; the sparse and record contexts adapt.
-                for context in &mut self.contexts[slots] {
-                    context.limit = if in_text { STEADY_LIMIT } else { HASHED_LIMIT };
-                }
+                tokens_moved = Some((slots, in_text));
             }
         }
         if let Some(history) = &mut self.indirect {
@@ -891,7 +984,7 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             self.hashes[at + 3] = hash64(*classes ^ (0x83 << 56));
         }
         if !(self.text || self.layout) {
-            return;
+            return tokens_moved;
         }
         if byte == b'\n' {
             self.previous_line_start = self.line_start;
@@ -916,32 +1009,89 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
             self.hashes[at + 1] = hash64(column | previous_line << 8 | (0x71 << 56));
             self.hashes[at + 2] = hash64(nesting << 8 | u64::from(byte) | (0x72 << 56));
         }
+        tokens_moved
+    }
+}
+
+/// The smallest table a fitted context gets: 2^8 buckets.
+pub(super) const MIN_FITTED_LOG: u32 = 8;
+
+/// How many times each hashed context's table (in [`ContextKind::all`]'s order) can be halved
+/// for `data`, a block whose record detector starts from `row_hint` (codec 17 at levels 6–9;
+/// [`Config::fitted_tables`]).
+///
+/// A table's size follows the block's length, but what a context fills depends on what it
+/// is made of: on alice29.txt at level 9, order 2 used 3,923 of its 262,144 buckets, order 8
+/// 169,451, and eleven of the twenty other tables under 40,000 of 131,072. A bucket is
+/// placed at random, so such a table is touched on most of its pages, which a virtual
+/// machine must find and clear: fresh memory cost more time than coding there.
+///
+/// The encoder therefore runs the contexts over the block once before coding it, without
+/// predicting a bit, and marks the home of each bucket key each context claims (two a byte,
+/// one per nibble) in a bitmap of the table's homes. A home at half the size is the same
+/// key's home with its top bit dropped, so folding the bitmap in half gives the homes that a
+/// table half the size would use, exactly, for every size in turn. A table is halved while
+/// the keys would still fill at most 2/5 of its homes (about one key for every two buckets:
+/// the three-way probe then rarely evicts), and never below 2^[`MIN_FITTED_LOG`] buckets.
+/// Every step is on integers, so every machine writes the same sizes; the decoder reads
+/// them from the payload.
+///
+/// Measured at level 9 (a rough rule, `2^⌈log₂ used⌉ · 2`, from buckets used with full
+/// tables): peak memory 317 → 234 MB on alice29.txt, 594 → 428 MB on lcet10.txt, 727 →
+/// 361 MB on ptt5, for 26 bytes more on the seven small corpus files.
+pub(crate) fn fitted_halvings(config: &Config, data: &[u8], row_hint: u32) -> Vec<u8> {
+    let full: Vec<u32> = ContextKind::all(config).iter().map(|kind| kind.log_buckets(config)).collect();
+    let mut hasher = ContextHasher::new(config, data.len(), row_hint);
+    hasher.hash();
+    let mut homes: Vec<Homes> = full.iter().map(|&log| Homes::new(log)).collect();
+    for &byte in data {
+        let second_nibble = 0x10 | u32::from(byte >> 4);
+        for (homes, &hash) in homes.iter_mut().zip(&hasher.hashes) {
+            homes.mark(bucket_key(hash, 0, 1));
+            homes.mark(bucket_key(hash, 4, second_nibble));
+        }
+        hasher.push(byte);
+        hasher.hash();
+    }
+    homes.into_iter().zip(full).map(|(homes, log)| (log - homes.fitted_log()) as u8).collect()
+}
+
+/// The homes that a table's bucket keys are placed at ([`ContextTable`]), one bit each.
+struct Homes {
+    bits: Vec<u64>,
+    log: u32,
+}
+
+impl Homes {
+    fn new(log: u32) -> Homes {
+        Homes { bits: vec![0; (1usize << log).div_ceil(64)], log }
     }
 
     #[inline(always)]
-    fn prefetch_buckets(&self) {
-        let count = self.context_count();
-        for (context, &hash) in self.contexts[..count].iter().zip(&self.hashes[..count]) {
-            context.table.prefetch(bucket_key(hash, self.bit_count, self.partial));
-        }
+    fn mark(&mut self, key: u32) {
+        let home = ContextTable::home_in(key, self.log);
+        self.bits[home / 64] |= 1 << (home % 64);
     }
 
-    /// Each table's bucket for the current nibble.
-    #[inline(always)]
-    fn claim_buckets(&mut self) {
-        let count = self.context_count();
-        for (context, &hash) in self.contexts[..count].iter_mut().zip(&self.hashes[..count]) {
-            context.bucket = context.table.bucket(bucket_key(hash, self.bit_count, self.partial));
-        }
-        if self.bit_count == 0
-            && let Some(maps) = &mut self.history_maps
-        {
-            for (slot, context) in self.contexts[..self.history_contexts].iter_mut().enumerate() {
-                let (last, run) = context.table.byte_history(context.bucket);
-                maps.start_byte(slot, last, run);
-                context.first_bucket = context.bucket;
+    /// Base-2 logarithm of the fewest buckets, down to 2^[`MIN_FITTED_LOG`], whose homes the
+    /// marked keys fill to at most 2/5; the map's own size where even it is fuller.
+    fn fitted_log(mut self) -> u32 {
+        let mut log = self.log;
+        while log > MIN_FITTED_LOG {
+            // The homes of a table half the size: each key's with its top bit dropped.
+            let half = (1usize << (log - 1)).div_ceil(64);
+            let (low, high) = self.bits.split_at_mut(half);
+            for (low, high) in low.iter_mut().zip(&high[..half]) {
+                *low |= high;
             }
+            self.bits.truncate(half);
+            let filled = self.bits.iter().map(|word| u64::from(word.count_ones())).sum::<u64>();
+            if 5 * filled > 2 << (log - 1) {
+                break;
+            }
+            log -= 1;
         }
+        log
     }
 }
 
@@ -1081,6 +1231,27 @@ fn nibble_hash(context: u32, partial: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Folding the map of homes in half gives exactly the homes of a table half the size,
+    /// and the fitted size is the smallest whose homes the keys fill to at most 2/5.
+    #[test]
+    fn a_fitted_table_is_the_smallest_that_its_keys_fill_to_two_fifths() {
+        let filled = |keys: &[u32], log| {
+            keys.iter().map(|&key| ContextTable::home_in(key, log)).collect::<std::collections::HashSet<_>>().len()
+        };
+        let fitted = |keys: &[u32], log| {
+            let mut homes = Homes::new(log);
+            keys.iter().for_each(|&key| homes.mark(key));
+            homes.fitted_log()
+        };
+        let keys: Vec<u32> = (0..3000u64).map(hash64).collect();
+        let log = fitted(&keys, 18);
+        assert_eq!(log, 13, "3,000 keys fill 2^13 homes to {}", filled(&keys, 13));
+        assert!(5 * filled(&keys, 13) <= 2 << 13 && 5 * filled(&keys, 12) > 2 << 12);
+        // A table that its keys fill beyond 2/5 keeps its size; few keys get the smallest.
+        assert_eq!(fitted(&keys, 12), 12);
+        assert_eq!(fitted(&keys[..10], 18), MIN_FITTED_LOG);
+    }
 
     /// After each byte of `text`, `^` where a single quote is open, else `.`.
     fn single_quoted(text: &[u8]) -> String {

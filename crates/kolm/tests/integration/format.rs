@@ -43,16 +43,25 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: levels 6-9 changed last in the fifteenth (codec 16), levels 2 and 5 in the
+        // models: levels 6-9 changed last in the sixteenth (codec 17), levels 2 and 5 in the
         // twelfth (codec 13), the others in the eleventh (codec 12).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
         let expected = match n {
-            6.. => "cm15",
+            6.. => "cm16",
             2 | 5 => "cm12",
             _ => "cm11",
         };
         assert_eq!(codec, expected, "level {n}");
     }
+}
+
+/// Levels 6-9 size the tables of a block of 128 KiB and more to what its contexts fill, and
+/// write the sizes ahead of it (codec 17): alice29.txt at level 6 pins those bytes.
+#[test]
+fn golden_file_pins_fitted_tables() {
+    let input = corpus("alice29.txt");
+    check_golden("alice29.txt.level6.kolm", &kolm::compress(&input, level(6)));
+    assert!(kolm::decompress(&golden("alice29.txt.level6.kolm")).unwrap() == input);
 }
 
 /// Level 1 sorts blocks of 512 KiB and more (the Burrows–Wheeler fast path); a spreadsheet of
@@ -104,7 +113,8 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// APMs learning at both knots: codec 12; levels 6-9 before the row-length hint, the more
 /// pixel contexts and the token contexts: codec 14; levels 6-9 before the fine
 /// probabilities, the deterministic inputs, the match recovery and the quote state: codec
-/// 15) decode with the models they were written with.
+/// 15; levels 6-9 before fitted tables: codec 16) decode with the models they were written
+/// with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -122,6 +132,7 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm11", "codec12", &[2, 5, 6, 7, 8, 9]),
         ("cm13", "codec14", &[6, 7, 8, 9]),
         ("cm14", "codec15", &[6, 7, 8, 9]),
+        ("cm15", "codec16", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
@@ -454,7 +465,7 @@ fn hostile_headers_get_clear_errors() {
     expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
     expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
     expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
-    expect(header(1, 17, 5, 21, 0), "unknown codec 17 (this kolm knows codecs 1 to 16)");
+    expect(header(1, 18, 5, 21, 0), "unknown codec 18 (this kolm knows codecs 1 to 17)");
     expect(header(1, 1, 0, 21, 0), "level 0");
     expect(header(1, 1, 10, 21, 0), "level 10");
     expect(header(1, 1, 5, 15, 0), "block size 2^15");
@@ -480,6 +491,15 @@ fn hostile_headers_get_clear_errors() {
     let codec_15 = |record: Vec<u8>| [header(1, 15, 6, 16, 0), record].concat();
     expect(codec_15(block_record(2, 10, 3, abc, b"\x05\x00x")), "a block gives its rows as 5 bytes");
     expect(codec_15(block_record(2, 10, 1, abc, b"\x05")), "too short to hold its row length");
+    // From codec 17 a block of 128 KiB and more then gives its tables' sizes, half a byte for
+    // each of level 6's 24 tables: how many times each is halved, down to 2^8 buckets.
+    let codec_17 = |record: Vec<u8>| [header(1, 17, 6, 18, 0), record].concat();
+    let sizes = |first: u8| [&[0, 0, first][..], &[0; 11]].concat();
+    expect(
+        codec_17(block_record(2, 200_000, 14, abc, &sizes(0x0F))),
+        "a block halves table 0 15 times from 2^18 buckets, below the 2^8",
+    );
+    expect(codec_17(block_record(2, 200_000, 8, abc, &sizes(0)[..8])), "too short to hold its table sizes");
 }
 
 #[test]
