@@ -229,14 +229,14 @@ impl ContextTable {
 
     #[inline(always)]
     fn home(&self, hash: u32) -> usize {
-        (hash.rotate_left(16) as usize) & self.mask
+        Self::home_in(hash, self.mask)
     }
 
-    /// The home bucket of `hash` in a table of 2^`log_buckets` buckets: a table half the
-    /// size puts it at the same home less its top bit.
+    /// The home bucket of `hash` in a table of `mask` + 1 buckets (a power of two): a table
+    /// half the size puts it at the same home less its top bit.
     #[inline(always)]
-    pub(crate) fn home_in(hash: u32, log_buckets: u32) -> usize {
-        (hash.rotate_left(16) as usize) & ((1 << log_buckets) - 1)
+    pub(crate) fn home_in(hash: u32, mask: usize) -> usize {
+        (hash.rotate_left(16) as usize) & mask
     }
 
     /// Counter `node` (1–15) of `bucket`.

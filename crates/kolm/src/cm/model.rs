@@ -206,8 +206,6 @@ pub(crate) struct Predictor<const VECTORS: usize, const CONTEXTS: usize> {
     heard_in_images: u32,
     /// What the contexts are made of, and their hashes for the current byte.
     hasher: ContextHasher,
-    /// How many orders run: the first contexts.
-    orders: usize,
     /// Switches for ablation: all on in every level.
     match_model: bool,
     confidence: bool,
@@ -384,7 +382,6 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                     cell: 0,
                 })
                 .collect(),
-            orders: hasher.orders.len(),
             hasher,
             history_maps: histories.then(HistoryMaps::new),
             history_contexts: if histories { contextual } else { 0 },
@@ -560,14 +557,14 @@ impl<const VECTORS: usize, const CONTEXTS: usize> BitPredictor for Predictor<VEC
         }
         if self.gates[Gate::SeenOrders as usize] {
             // How many of the orders (the first contexts) have seen their context at this bit.
-            let seen_orders = (self.contexts[..self.orders].iter_mut())
+            let seen_orders = (self.contexts[..self.hasher.orders.len()].iter_mut())
                 .map(|context| *context.table.counter(context.bucket, node))
                 .filter(|&counter| counter::hashed_count(counter) > 0)
                 .count();
             // From codec 16, how many orders are deterministic in place of the match state,
             // which the first gate already has.
             let beside = if self.deterministic_contexts > 0 {
-                (deterministic_mask & ((1 << self.orders) - 1)).count_ones().min(3) as usize
+                (deterministic_mask & ((1 << self.hasher.orders.len()) - 1)).count_ones().min(3) as usize
             } else {
                 match_state
             };
@@ -1036,9 +1033,9 @@ pub(super) const MIN_FITTED_LOG: u32 = 8;
 /// Every step is on integers, so every machine writes the same sizes; the decoder reads
 /// them from the payload.
 ///
-/// Measured at level 9 (a rough rule, `2^⌈log₂ used⌉ · 2`, from buckets used with full
-/// tables): peak memory 317 → 234 MB on alice29.txt, 594 → 428 MB on lcet10.txt, 727 →
-/// 361 MB on ptt5, for 26 bytes more on the seven small corpus files.
+/// Measured at level 9: peak memory 317 → 238 MB on alice29.txt, 594 → 431 MB on
+/// lcet10.txt, 729 → 360 MB on ptt5, for 61 bytes more on the seven small corpus files (42
+/// of them the sizes).
 pub(crate) fn fitted_halvings(config: &Config, data: &[u8], row_hint: u32) -> Vec<u8> {
     let full: Vec<u32> = ContextKind::all(config).iter().map(|kind| kind.log_buckets(config)).collect();
     let mut hasher = ContextHasher::new(config, data.len(), row_hint);
@@ -1069,7 +1066,7 @@ impl Homes {
 
     #[inline(always)]
     fn mark(&mut self, key: u32) {
-        let home = ContextTable::home_in(key, self.log);
+        let home = ContextTable::home_in(key, (1 << self.log) - 1);
         self.bits[home / 64] |= 1 << (home % 64);
     }
 
@@ -1236,8 +1233,10 @@ mod tests {
     /// and the fitted size is the smallest whose homes the keys fill to at most 2/5.
     #[test]
     fn a_fitted_table_is_the_smallest_that_its_keys_fill_to_two_fifths() {
-        let filled = |keys: &[u32], log| {
-            keys.iter().map(|&key| ContextTable::home_in(key, log)).collect::<std::collections::HashSet<_>>().len()
+        let filled = |keys: &[u32], log: u32| {
+            (keys.iter().map(|&key| ContextTable::home_in(key, (1 << log) - 1)))
+                .collect::<std::collections::HashSet<_>>()
+                .len()
         };
         let fitted = |keys: &[u32], log| {
             let mut homes = Homes::new(log);
