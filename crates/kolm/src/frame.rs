@@ -225,7 +225,7 @@ pub(crate) fn read_exact(reader: &mut impl Read, buf: &mut [u8], what: &str) -> 
 /// let options = kolm::Options::new().level(kolm::Level::new(2).unwrap()).block_size(1 << 16);
 /// let packed = kolm::compress_with(&vec![b'a'; 100_000], &options)?;
 /// let frame = &kolm::inspect(&packed[..])?[0];
-/// assert_eq!((frame.codec, frame.level.get(), frame.block_size), ("cm12", 2, 65536));
+/// assert_eq!((frame.codec, frame.level.get(), frame.block_size), ("cm17", 2, 65536));
 /// assert_eq!(frame.blocks.iter().map(|b| b.size).collect::<Vec<_>>(), [65536, 34464]);
 /// assert_eq!(frame.declared_size, Some(100_000));
 /// # Ok::<(), kolm::Error>(())

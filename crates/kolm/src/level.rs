@@ -103,7 +103,13 @@ impl Level {
         // From codec 13 on, level 2 trades orders 4 and 6 for order 5 and the current word,
         // and takes the second match model.
         let level_2_of_codec_13 = self.0 == 2 && revision >= 12;
-        let orders = if level_2_of_codec_13 { &[2, 3, 5] } else { ORDERS[step] };
+        // From codec 18 on, level 2 drops order 2 and the second match model, for speed.
+        let level_2_of_codec_18 = self.0 == 2 && revision >= 17;
+        let orders: &[u8] = match () {
+            _ if level_2_of_codec_18 => &[3, 5],
+            _ if level_2_of_codec_13 => &[2, 3, 5],
+            _ => ORDERS[step],
+        };
         // From codec 13 on, level 5 takes two of level 6's parts that add no hashed tables.
         let level_5_of_codec_13 = self.0 == 5 && revision >= 12;
         let structural = revision >= 2 && self.0 >= 6;
@@ -120,7 +126,7 @@ impl Level {
             image: revision >= 6 && self.0 >= 6,
             text: revision >= 6 && self.0 >= 6,
             order2_gates: revision >= 6 && self.0 >= 6 || level_5_of_codec_13,
-            long_match: revision >= 11 && self.0 >= 3 || level_2_of_codec_13,
+            long_match: revision >= 11 && self.0 >= 3 || level_2_of_codec_13 && !level_2_of_codec_18,
             warm_up: match revision {
                 11.. => cm::WarmUp::EachSet,
                 6.. if self.0 >= 6 => cm::WarmUp::Mixer,
@@ -157,7 +163,7 @@ impl Level {
             narrow_mixer: revision >= 15 && self.0 >= 6,
             match_recovery: revision >= 15 && self.0 >= 6,
             quotes: revision >= 15 && self.0 >= 6,
-            fitted_tables: revision >= 16 && self.0 >= 6,
+            fitted_tables: revision >= 16 && self.0 >= 6 || revision >= 17,
             log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,
@@ -166,6 +172,7 @@ impl Level {
                 2.. if revision >= 5 => cm::Sorting::Chosen(cm::SORTED_FROM),
                 _ => cm::Sorting::Never,
             },
+            sorted_apm: revision < 17,
         }
     }
 

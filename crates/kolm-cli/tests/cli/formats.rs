@@ -106,7 +106,7 @@ fn list_shows_frames_blocks_and_checks() {
     assert!(lines[3].contains("2 files") && lines[3].contains(" 2000 "), "{text}");
 
     let detail = stdout_of(kolm().args(["-l", "-v"]).arg(&packed).assert().success());
-    assert!(detail.contains("frame 1: codec cm11, level 3"), "{detail}");
+    assert!(detail.contains("frame 1: codec cm17, level 3"), "{detail}");
     assert!(detail.contains("coded") && detail.contains("1000 bytes declared"), "{detail}");
 
     kolm().arg("-l").arg(&input).assert().code(1).stderr(predicate::str::contains("not in a format kolm reads"));

@@ -255,7 +255,7 @@ use crate::simd::Kernel;
 /// less time), and level 5 takes level 6's byte histories and order-2 gates (1.7 % smaller
 /// for a fifth more time). 13 is codec 14, 14 codec 15, 15 codec 16 and 16 codec 17, which
 /// change levels 6–9 only (see `Level::cm_config`).
-pub(crate) const LATEST_REVISION: u8 = 16;
+pub(crate) const LATEST_REVISION: u8 = 17;
 
 /// The smallest tables, in base-2 logarithm of their buckets, that a block fits to what its
 /// contexts fill ([`Config::fits_tables`]): 2^18 buckets, 16 MiB.
@@ -400,6 +400,9 @@ pub(crate) struct Config {
     /// Which blocks are sorted by the Burrows–Wheeler transform and coded by the small model
     /// of sorted bytes instead.
     pub(crate) sorting: Sorting,
+    /// Whether the model of sorted bytes refines its mixer's prediction by an APM (before
+    /// codec 18; see [`sorted`]).
+    pub(crate) sorted_apm: bool,
 }
 
 /// Which blocks of a level take the fast path of [`sorted`].
@@ -714,7 +717,7 @@ fn encode_with(kernel: Kernel, data: &[u8], config: &Config, progress: &mut dyn 
     };
     let mut payload = match method {
         Method::Engine => encode_by_engine(kernel, data, config, progress),
-        Method::Sorted => sorted::encode(data, progress),
+        Method::Sorted => sorted::encode(data, config.sorted_apm, progress),
     };
     if recorded {
         payload.insert(0, method as u8);
@@ -865,7 +868,7 @@ fn sorting_pays(kernel: Kernel, data: &[u8], config: &Config) -> bool {
         samples.extend_from_slice(&data[start..start + sample_len]);
     }
     let engine_len = encode_by_engine(kernel, &samples, config, &mut |_| {}).len();
-    let sorted_len = sorted::encode(&samples, &mut |_| {}).len();
+    let sorted_len = sorted::encode(&samples, config.sorted_apm, &mut |_| {}).len();
     engine_len * 100 >= sorted_len * TRIAL_PERCENT
 }
 
@@ -889,7 +892,7 @@ pub(crate) fn decode_payload(
     };
     match method {
         Method::Engine => decode_by_engine(payload, len, config, progress),
-        Method::Sorted => sorted::decode(payload, len, progress),
+        Method::Sorted => sorted::decode(payload, len, config.sorted_apm, progress),
     }
 }
 
@@ -940,6 +943,7 @@ mod tests {
         log_match: 16,
         without: None,
         sorting: Sorting::Never,
+        sorted_apm: false,
         indirect: true,
         image: true,
         text: true,
@@ -1019,14 +1023,14 @@ mod tests {
         assert!(zeros < 8 * 4 + 16, "{zeros} bytes");
     }
 
-    /// Zeros but for 3 % of random bytes: no context tells more about them than their
+    /// Zeros but for 5 % of random bytes: no context tells more about them than their
     /// frequencies do.
     fn sparse_noise(len: usize) -> Vec<u8> {
         let mut state = 12_345u32;
         (0..len)
             .map(|_| {
                 state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                if (state >> 8) % 100 < 3 { (state >> 16) as u8 } else { 0 }
+                if (state >> 8) % 100 < 5 { (state >> 16) as u8 } else { 0 }
             })
             .collect()
     }

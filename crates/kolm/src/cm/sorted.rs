@@ -60,9 +60,14 @@ use crate::Error;
 
 /// Codes the block `data` into a payload, calling `progress` with the bytes coded since its
 /// last call.
-pub(crate) fn encode(data: &[u8], progress: &mut dyn FnMut(u64)) -> Vec<u8> {
+pub(crate) fn encode(data: &[u8], refines_mix: bool, progress: &mut dyn FnMut(u64)) -> Vec<u8> {
+    if refines_mix { encode_by::<true>(data, progress) } else { encode_by::<false>(data, progress) }
+}
+
+/// [`encode`] with the mixer's prediction refined by an APM where `REFINES_MIX`.
+fn encode_by<const REFINES_MIX: bool>(data: &[u8], progress: &mut dyn FnMut(u64)) -> Vec<u8> {
     let (sorted, rows) = crate::bwt::forward(data);
-    let mut model = SortedModel::new();
+    let mut model = SortedModel::<REFINES_MIX>::new();
     let mut encoder = coder::Encoder::with_capacity(data.len() / 3 + 16);
     // Not compiled for AVX2 as the engine is: that made this loop slower (bible.txt in 1.04
     // against 0.81 s), its five-input mix too small for wide vectors.
@@ -75,15 +80,32 @@ pub(crate) fn encode(data: &[u8], progress: &mut dyn FnMut(u64)) -> Vec<u8> {
     payload
 }
 
-/// Decodes the `len` bytes of a block from its payload.
-pub(crate) fn decode(payload: &[u8], len: usize, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, Error> {
+/// Decodes the `len` bytes of a block from its payload, coded with the mixer's prediction
+/// refined by an APM if `refines_mix` (before codec 18).
+pub(crate) fn decode(
+    payload: &[u8],
+    len: usize,
+    refines_mix: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<u8>, Error> {
     let rows_len = 4 * crate::bwt::recorded_rows(len);
     if payload.len() < rows_len {
         return Err(Error::Corrupt("a sorted block without the rows of its parts".into()));
     }
     let (rows, coded) = payload.split_at(rows_len);
     let rows: Vec<u32> = rows.chunks_exact(4).map(|row| u32::from_le_bytes(row.try_into().unwrap())).collect();
-    let mut model = SortedModel::new();
+    let sorted =
+        if refines_mix { decode_by::<true>(coded, len, progress)? } else { decode_by::<false>(coded, len, progress)? };
+    crate::bwt::inverse(&sorted, &rows)
+}
+
+/// The `len` sorted bytes that `coded` holds, by [`SortedModel`]`<REFINES_MIX>`.
+fn decode_by<const REFINES_MIX: bool>(
+    coded: &[u8],
+    len: usize,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<u8>, Error> {
+    let mut model = SortedModel::<REFINES_MIX>::new();
     let mut decoder = coder::Decoder::new(coded);
     // Grown as bytes are decoded: a damaged length cannot make it allocate more than the
     // payload really codes.
@@ -94,7 +116,7 @@ pub(crate) fn decode(payload: &[u8], len: usize, progress: &mut dyn FnMut(u64)) 
         decoder.check_end()?;
         progress(chunk as u64);
     }
-    crate::bwt::inverse(&sorted, &rows)
+    Ok(sorted)
 }
 
 /// An upper estimate of the memory one thread needs to sort and code a block of `len` bytes,
@@ -165,7 +187,9 @@ const RUN_SETS: usize = 4 * 8;
 /// The five counters and a bias.
 const INPUTS: usize = 6;
 
-struct SortedModel {
+/// The model of sorted bytes; `REFINES_MIX` where an APM refines its mixer's prediction
+/// (before codec 18).
+struct SortedModel<const REFINES_MIX: bool> {
     order0_fast: [Shift<2>; 256],
     order0_medium: [Shift<5>; 256],
     /// By previous byte and partial byte; also read with the byte before the previous.
@@ -193,8 +217,8 @@ struct SortedModel {
     run: u32,
 }
 
-impl SortedModel {
-    fn new() -> SortedModel {
+impl<const REFINES_MIX: bool> SortedModel<REFINES_MIX> {
+    fn new() -> Self {
         SortedModel {
             order0_fast: [Shift::HALF; 256],
             order0_medium: [Shift::HALF; 256],
@@ -204,7 +228,7 @@ impl SortedModel {
             inputs: [256; INPUTS],
             weights: [[1 << 14; INPUTS]; RUN_SETS],
             mixer_p: 2048,
-            mixed_map: Apm::new(4 * 256, 6),
+            mixed_map: Apm::new(if REFINES_MIX { 4 * 256 } else { 0 }, 6),
             blend: [1 << 15; RUN_SETS],
             linear: 0,
             mixed: 0,
@@ -219,7 +243,7 @@ impl SortedModel {
     }
 }
 
-impl BitPredictor for SortedModel {
+impl<const REFINES_MIX: bool> BitPredictor for SortedModel<REFINES_MIX> {
     const BITS: u32 = 16;
 
     /// P(next bit = 1) in 1/65536ths, within 1..=65535.
@@ -253,8 +277,12 @@ impl BitPredictor for SortedModel {
         let stretched = ((dot >> 16) as i32).clamp(-STRETCH_LIMIT, STRETCH_LIMIT);
         let mixed = squash(stretched);
         self.mixer_p = mixed;
-        let refined = self.mixed_map.refine_fine(stretched, run_step << 8 | partial);
-        self.mixed = (mixed as u32 * 16 + 3 * refined as u32) >> 2;
+        self.mixed = if REFINES_MIX {
+            let refined = self.mixed_map.refine_fine(stretched, run_step << 8 | partial);
+            (mixed as u32 * 16 + 3 * refined as u32) >> 2
+        } else {
+            mixed as u32 * 16
+        };
 
         let toward_mixed = (i64::from(self.mixed) - i64::from(self.linear)) * i64::from(self.blend[self.blend_set]);
         self.blended = (i64::from(self.linear) + (toward_mixed >> 16)).clamp(1, 65_535) as u32;
@@ -279,7 +307,9 @@ impl BitPredictor for SortedModel {
         for (weight, &x) in self.weights[self.blend_set].iter_mut().zip(&self.inputs) {
             *weight += (x * step) >> 12;
         }
-        self.mixed_map.update(bit);
+        if REFINES_MIX {
+            self.mixed_map.update(bit);
+        }
 
         self.partial = (self.partial << 1) | bit;
         self.bit_count += 1;
