@@ -164,7 +164,7 @@ impl Level {
             match_recovery: revision >= 15 && self.0 >= 6,
             quotes: revision >= 15 && self.0 >= 6,
             fitted_tables: revision >= 16 && self.0 >= 6 || revision >= 17,
-            log_buckets: [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
+            log_buckets: [18, if revision >= 17 { 18 } else { 19 }, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,
             sorting: match self.0 {
