@@ -26,9 +26,9 @@ complete.
 kolm predicts each byte bit by bit, mixing order-0 to order-8 context models, a
 word model and a match model, and codes it with an arithmetic coder. It compresses
 text and structured data far better than general-purpose tools, at about
-0.5-1.3 MB/s per thread at levels 2-5 and 0.15-0.21 MB/s at levels 6-9 (one
+0.5-1.7 MB/s per thread at levels 2-5 and 0.15-0.21 MB/s at levels 6-9 (one
 core of an AMD EPYC server; it varies with the machine); level 1 sorts large
-blocks first (Burrows-Wheeler) and runs at 4-6 MB/s. -T0 codes blocks on every
+blocks first (Burrows-Wheeler) and runs at 5-8 MB/s on them. -T0 codes blocks on every
 core, with output identical to -T1. A progress bar shows on a terminal.
 
 Level 1 sorts blocks of 512KiB and more and codes them with a small fast model.

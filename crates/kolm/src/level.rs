@@ -7,8 +7,9 @@ use crate::mdc7::Stages;
 ///
 /// The default is the strongest level that compresses at least as fast as the context-mixing
 /// compressors of its class (zpaq -m4, lpaq1) while coding smaller than both: on the
-/// benchmark corpus (codec 13), level 2 makes 3.5 % less than zpaq -m4 in 0.9 of its time.
-/// Levels 3–5 make another 1.3–3.3 % less at 0.4–0.7 of level 2's speed.
+/// benchmark corpus (codec 18), level 2 makes 1.2 % less than zpaq -m4 and 2.0 % less than
+/// lpaq1, at least as fast as either. Levels 3–5 make another 3.5–5.5 % less at a half to
+/// a third of level 2's speed.
 ///
 /// A level selects the block codec's parameters, which the frame header records, so a
 /// decoder needs no options to read any level. Every level uses the native context-mixing
@@ -23,7 +24,7 @@ use crate::mdc7::Stages;
 /// | level | models | block size | memory per thread (estimate) |
 /// |---|---|---|---|
 /// | 1 | sorted (blocks ≥ 512 KiB); orders 0–4, match | 16 MiB | 145 MiB |
-/// | 2 | orders 0–3 and 5, the current word, a second match model (of at least 12 bytes) | 16 MiB | 232 MiB |
+/// | 2 | orders 0, 1, 3 and 5, the current word, match | 16 MiB | 145 MiB |
 /// | 3 | orders 0–4 and 6, the current word and the word pair, two match models, larger tables | 16 MiB | 490 MiB |
 /// | 4 | + order 8 | 16 MiB | 554 MiB |
 /// | 5 | + order 5, byte histories, two gates by the bytes two and three back | 16 MiB | 625 MiB |
@@ -35,9 +36,10 @@ use crate::mdc7::Stages;
 /// smaller for blocks too small to fill them) plus four buffers the size of a block. It is
 /// what [`crate::Options::memory_limit`] is checked against. An input of known length
 /// smaller than the block size gets the smallest block that holds it (at least 64 KiB), and
-/// needs that much less. Levels 6–9 also fit each table of a block of more than 128 KiB to
-/// what its context fills (codec 17), which takes a quarter to a half off in practice
-/// (lcet10.txt at level 9: 439 MB instead of 609).
+/// needs that much less. Every level also fits each table of a block whose tables reach
+/// 2^18 buckets to what its context fills (levels 6–9 from codec 17, levels 1–5 from codec
+/// 18), which takes a quarter to a half off in practice (lcet10.txt at level 9: 439 MB
+/// instead of 609).
 ///
 /// ```
 /// use kolm::Level;
@@ -95,8 +97,11 @@ impl Level {
     /// the second match model; level 5 the byte histories and order-2 gates), 13 for codec 14
     /// (image columns, a miss history, an APM by the match and smaller tables from level 6),
     /// 14 for codec 15 (the row-length hint, more pixel contexts, token contexts and
-    /// half-size side tables from level 6) and 15 for codec 16 (16-bit probabilities,
-    /// deterministic inputs, match recovery and the quote state from level 6).
+    /// half-size side tables from level 6), 15 for codec 16 (16-bit probabilities,
+    /// deterministic inputs, match recovery and the quote state from level 6), 16 for codec
+    /// 17 (fitted tables from level 6) and 17 for codec 18 (fitted tables at every level, the
+    /// model of sorted bytes without its APM, and a lighter level 2: orders 3 and 5, the
+    /// current word and one match model in tables of 2^18 buckets).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -164,7 +169,8 @@ impl Level {
             match_recovery: revision >= 15 && self.0 >= 6,
             quotes: revision >= 15 && self.0 >= 6,
             fitted_tables: revision >= 16 && self.0 >= 6 || revision >= 17,
-            log_buckets: [18, if revision >= 17 { 18 } else { 19 }, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)],
+            log_buckets: [18, if revision >= 17 { 18 } else { 19 }, 20, 20, 20, 21, 22, 22, 22]
+                [usize::from(self.0 - 1)],
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,
             sorting: match self.0 {
