@@ -521,7 +521,7 @@ fn hostile_headers_get_clear_errors() {
     // From codec 18 levels 1-5 do the same, with no row length before the sizes: level 2's
     // three tables take two bytes, the last nibble padding that must be 0.
     let codec_18 = |record: Vec<u8>| [header(1, 18, 2, 18, 0), record].concat();
-    expect(codec_18(block_record(2, 200_000, 2, abc, &[0x0F, 0])), "a block halves table 0 15 times from 2^19 buckets");
+    expect(codec_18(block_record(2, 200_000, 2, abc, &[0x0F, 0])), "a block halves table 0 15 times from 2^18 buckets");
     expect(codec_18(block_record(2, 200_000, 2, abc, &[0, 0x10])), "end in a size that no table has");
     expect(codec_18(block_record(2, 200_000, 1, abc, &[0])), "too short to hold its table sizes");
 }
