@@ -75,7 +75,7 @@ impl Level {
     ///
     /// ```
     /// use kolm::Level;
-    /// assert!(Level::FASTEST.memory_per_thread() < Level::DEFAULT.memory_per_thread());
+    /// assert!(Level::DEFAULT.memory_per_thread() < Level::BEST.memory_per_thread());
     /// assert!(Level::DEFAULT.memory_per_thread() < 1 << 30);
     /// ```
     pub fn memory_per_thread(self) -> u64 {
