@@ -108,12 +108,15 @@ impl Level {
         // From codec 13 on, level 2 trades orders 4 and 6 for order 5 and the current word,
         // and takes the second match model.
         let level_2_of_codec_13 = self.0 == 2 && revision >= 12;
-        // From codec 18 on, level 2 drops order 2 and the second match model, for speed.
+        // From codec 18 on, level 2 drops order 2 and the second match model and halves its
+        // tables, for speed.
         let level_2_of_codec_18 = self.0 == 2 && revision >= 17;
-        let orders: &[u8] = match () {
-            _ if level_2_of_codec_18 => &[3, 5],
-            _ if level_2_of_codec_13 => &[2, 3, 5],
-            _ => ORDERS[step],
+        let orders: &[u8] = if level_2_of_codec_18 {
+            &[3, 5]
+        } else if level_2_of_codec_13 {
+            &[2, 3, 5]
+        } else {
+            ORDERS[step]
         };
         // From codec 13 on, level 5 takes two of level 6's parts that add no hashed tables.
         let level_5_of_codec_13 = self.0 == 5 && revision >= 12;
@@ -169,8 +172,11 @@ impl Level {
             match_recovery: revision >= 15 && self.0 >= 6,
             quotes: revision >= 15 && self.0 >= 6,
             fitted_tables: revision >= 16 && self.0 >= 6 || revision >= 17,
-            log_buckets: [18, if revision >= 17 { 18 } else { 19 }, 20, 20, 20, 21, 22, 22, 22]
-                [usize::from(self.0 - 1)],
+            log_buckets: if level_2_of_codec_18 {
+                18
+            } else {
+                [18, 19, 20, 20, 20, 21, 22, 22, 22][usize::from(self.0 - 1)]
+            },
             log_match: if self.0 == 1 { 20 } else { 22 },
             without: None,
             sorting: match self.0 {

@@ -102,7 +102,7 @@ impl Apm {
     #[inline(always)]
     fn learn(&mut self, knot: usize, target: i32) {
         // Indexed one knot at a time: iterating over the curve zipped with `IDENTITY` copied
-        // the whole starting curve at every bit (a sixth of level 1's time).
+        // the whole starting curve at every bit (about a third of level 1's time).
         let identity = IDENTITY[knot];
         let stored = &mut self.knots[self.base + knot];
         let value = i32::from(*stored ^ identity);
