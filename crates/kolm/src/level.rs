@@ -99,9 +99,10 @@ impl Level {
     /// 14 for codec 15 (the row-length hint, more pixel contexts, token contexts and
     /// half-size side tables from level 6), 15 for codec 16 (16-bit probabilities,
     /// deterministic inputs, match recovery and the quote state from level 6), 16 for codec
-    /// 17 (fitted tables from level 6) and 17 for codec 18 (fitted tables at every level, the
+    /// 17 (fitted tables from level 6), 17 for codec 18 (fitted tables at every level, the
     /// model of sorted bytes without its APM, and a lighter level 2: orders 3 and 5, the
-    /// current word and one match model in tables of 2^18 buckets).
+    /// current word and one match model in tables of 2^18 buckets) and 18 for codec 19
+    /// (record lengths chosen by scores of votes from level 6).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -185,6 +186,7 @@ impl Level {
                 _ => cm::Sorting::Never,
             },
             sorted_apm: revision < 17,
+            scored_records: revision >= 18 && self.0 >= 6,
         }
     }
 

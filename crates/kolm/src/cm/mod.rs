@@ -258,8 +258,9 @@ use crate::simd::Kernel;
 /// change levels 6–9 only (see `Level::cm_config`), and 17 is codec 18, for speed: every
 /// level fits its tables, the model of sorted bytes drops its APM ([`Config::sorted_apm`]),
 /// and level 2 drops order 2 and the second match model and halves its tables (the corpus
-/// 2.4 % larger at level 2, in about a fifth less time).
-pub(crate) const LATEST_REVISION: u8 = 17;
+/// 2.4 % larger at level 2, in about a fifth less time), and 18 is codec 19, in which
+/// levels 6–9 find record lengths by scores of recent votes ([`Config::scored_records`]).
+pub(crate) const LATEST_REVISION: u8 = 18;
 
 /// The smallest tables, in base-2 logarithm of their buckets, that a block fits to what its
 /// contexts fill ([`Config::fits_tables`]): 2^18 buckets, 16 MiB.
@@ -407,6 +408,9 @@ pub(crate) struct Config {
     /// Whether the model of sorted bytes refines its mixer's prediction by an APM (before
     /// codec 18; see [`sorted`]).
     pub(crate) sorted_apm: bool,
+    /// Whether the record detector takes the distance with the most recent votes rather
+    /// than the last to win eight in a row (codec 19; see [`record`]).
+    pub(crate) scored_records: bool,
 }
 
 /// Which blocks of a level take the fast path of [`sorted`].
@@ -948,6 +952,7 @@ mod tests {
         without: None,
         sorting: Sorting::Never,
         sorted_apm: false,
+        scored_records: true,
         indirect: true,
         image: true,
         text: true,

@@ -872,7 +872,7 @@ impl ContextHasher {
             tokens: config.runs(Component::Tokens).then(Tokens::default),
             in_text: false,
             records: (config.runs(Component::Record))
-                .then(|| RecordDetector::new(row_hint, config.runs(Component::RowHint))),
+                .then(|| RecordDetector::new(row_hint, config.runs(Component::RowHint), config.scored_records)),
             indirect: config.runs(Component::Indirect).then(IndirectHistory::new),
         }
     }

@@ -43,10 +43,10 @@ fn golden_files_pin_every_level() {
         check_golden(&name, &kolm::compress(&input, level(n)));
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
-        // models: every level changed last in the seventeenth (codec 18), whose model of
-        // sorted bytes they share.
+        // models: levels 1-5 changed last in the seventeenth (codec 18), levels 6-9 in the
+        // eighteenth (codec 19, the record detector's scores).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(codec, "cm17", "level {n}");
+        assert_eq!(codec, if n <= 5 { "cm17" } else { "cm18" }, "level {n}");
     }
 }
 
@@ -129,8 +129,9 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// probabilities, the deterministic inputs, the match recovery and the quote state: codec
 /// 15; levels 6-9 before fitted tables: codec 16; every level before its model of sorted
 /// bytes dropped the APM after its mixer, levels 1-5 before fitted tables and level 2 before
-/// it dropped order 2 and the second match model: codecs 12, 13 and 17) decode with the
-/// models they were written with.
+/// it dropped order 2 and the second match model: codecs 12, 13 and 17; levels 6-9 before
+/// their record detector kept scores: codec 18) decode with the models they were written
+/// with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -151,6 +152,7 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm14", "codec15", &[6, 7, 8, 9]),
         ("cm15", "codec16", &[6, 7, 8, 9]),
         ("cm16", "codec17", &[6, 7, 8, 9]),
+        ("cm17", "codec18", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
@@ -483,7 +485,7 @@ fn hostile_headers_get_clear_errors() {
     expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
     expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
     expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
-    expect(header(1, 19, 5, 21, 0), "unknown codec 19 (this kolm knows codecs 1 to 18)");
+    expect(header(1, 20, 5, 21, 0), "unknown codec 20 (this kolm knows codecs 1 to 19)");
     expect(header(1, 1, 0, 21, 0), "level 0");
     expect(header(1, 1, 10, 21, 0), "level 10");
     expect(header(1, 1, 5, 15, 0), "block size 2^15");
