@@ -58,15 +58,20 @@ pub(crate) struct RecordDetector {
     /// `seen[k][c]`: the position after the (k+1)-th most recent occurrence of byte `c`
     /// (0: not seen).
     seen: [[u32; 256]; 3],
-    candidate: u32,
-    votes: u32,
     length: u32,
     /// Whether a row length of at least [`MIN_ROW`] stands against its multiples (codec 15).
     rows_hold: bool,
-    /// From codec 19, each distance's recent votes, by distance; empty before.
-    scores: Vec<Score>,
-    /// The votes cast so far for any distance: the clock the scores decay by.
-    votes_cast: u32,
+    rule: Rule,
+}
+
+/// How a distance that votes wins the record length.
+enum Rule {
+    /// By [`VOTES_NEEDED`] votes in a row (before codec 19): the distance voted for last,
+    /// and its votes in a row.
+    InARow { candidate: u32, votes: u32 },
+    /// By its [`Score`] (codec 19): each distance's, by distance, and the votes cast so far
+    /// for any distance, the clock the scores decay by.
+    Scored { scores: Vec<Score>, votes_cast: u32 },
 }
 
 /// One vote in a [`Score`].
@@ -94,8 +99,12 @@ impl RecordDetector {
     /// least [`MIN_ROW`] bytes stand against their multiples where `rows_hold`, and that
     /// chooses by scores of recent votes where `scored` (else by votes in a row).
     pub(crate) fn new(hint: u32, rows_hold: bool, scored: bool) -> RecordDetector {
-        let scores = if scored { vec![Score::default(); MAX_RECORD as usize + 1] } else { Vec::new() };
-        RecordDetector { seen: [[0; 256]; 3], candidate: 0, votes: 0, length: hint, rows_hold, scores, votes_cast: 0 }
+        let rule = if scored {
+            Rule::Scored { scores: vec![Score::default(); MAX_RECORD as usize + 1], votes_cast: 0 }
+        } else {
+            Rule::InARow { candidate: 0, votes: 0 }
+        };
+        RecordDetector { seen: [[0; 256]; 3], length: hint, rows_hold, rule }
     }
 
     /// The record length, or 0 while none has been found.
@@ -106,32 +115,27 @@ impl RecordDetector {
     /// Learns from `byte`, which ends at `position` (the count of bytes so far).
     pub(crate) fn update(&mut self, byte: u8, position: u32) {
         let Some(distance) = self.vote(byte, position) else { return };
-        let wins = if self.scores.is_empty() { self.wins_in_a_row(distance) } else { self.wins_on_score(distance) };
+        let wins = match &mut self.rule {
+            Rule::InARow { candidate, votes } => {
+                if distance == *candidate {
+                    *votes += 1;
+                } else {
+                    (*candidate, *votes) = (distance, 1);
+                }
+                *votes >= VOTES_NEEDED
+            }
+            Rule::Scored { scores, votes_cast } => {
+                *votes_cast = votes_cast.wrapping_add(1);
+                let now = *votes_cast;
+                let score = scores[distance as usize].at(now) + VOTE;
+                scores[distance as usize] = Score { value: score, stamp: now };
+                score >= VOTES_NEEDED * VOTE && score > scores[self.length as usize].at(now)
+            }
+        };
         let row_holds = self.rows_hold && self.length >= MIN_ROW && distance.is_multiple_of(self.length);
         if wins && !row_holds {
             self.length = distance;
         }
-    }
-
-    /// Whether `distance`, just voted for, has won [`VOTES_NEEDED`] votes in a row.
-    fn wins_in_a_row(&mut self, distance: u32) -> bool {
-        if distance == self.candidate {
-            self.votes += 1;
-        } else {
-            self.candidate = distance;
-            self.votes = 1;
-        }
-        self.votes >= VOTES_NEEDED
-    }
-
-    /// Whether `distance`, just voted for, has a score of at least [`VOTES_NEEDED`] votes
-    /// and above the record length's.
-    fn wins_on_score(&mut self, distance: u32) -> bool {
-        self.votes_cast = self.votes_cast.wrapping_add(1);
-        let now = self.votes_cast;
-        let score = self.scores[distance as usize].at(now) + VOTE;
-        self.scores[distance as usize] = Score { value: score, stamp: now };
-        score >= VOTES_NEEDED * VOTE && score > self.scores[self.length as usize].at(now)
     }
 
     /// The distance that `byte`, ending at `position`, votes for: the one between its last
@@ -241,8 +245,9 @@ mod tests {
     #[test]
     fn scores_keep_a_record_that_runs_of_votes_would_lose() {
         // The runs of votes for 2 of the cells' zero high bytes won three quarters of the file.
-        assert!(thousandths_at_13(false) < 300, "{}", thousandths_at_13(false));
-        assert!(thousandths_at_13(true) > 990, "{}", thousandths_at_13(true));
+        let (in_a_row, scored) = (thousandths_at_13(false), thousandths_at_13(true));
+        assert!(in_a_row < 300, "{in_a_row}");
+        assert!(scored > 990, "{scored}");
     }
 
     #[test]
