@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let [level, low, middle, high, kind, payload @ ..] = data else { return };
     let size = (u32::from_le_bytes([*low, *middle, *high, 0]) % (1 << 20)).max(1);
     let mut stream = kolm::MAGIC.to_vec();
-    let codec = (level / 9) % 19 + 1;
+    let codec = (level / 9) % 20 + 1;
     stream.extend_from_slice(&[1, codec, level % 9 + 1, 20, 0]);
     let check = xxh64(&stream, 0) as u32;
     stream.extend_from_slice(&check.to_le_bytes());

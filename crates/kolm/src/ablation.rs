@@ -30,6 +30,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::Words,
         Component::Sparse,
         Component::Record,
+        Component::NewBytes,
         Component::Indirect,
         Component::Image,
         Component::MorePixels,

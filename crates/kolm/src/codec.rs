@@ -26,7 +26,8 @@
 //! | 16 | level table revision 15: at levels 6–9 the final probability is coded in 16 bits, each order's and word's counter that has seen one bit value only gives a mixer input of its own and the seen-orders gate counts them, a match model goes on after a miss that ends a long match, and the layout contexts and the class gate see whether a single quote is open; written by levels 6–9 before codec 17 |
 //! | 17 | level table revision 16: at levels 6–9 a block whose tables reach 2^18 buckets sizes each hashed table by what its context fills, the sizes ahead of its payload; written by levels 6–9 before codec 18 |
 //! | 18 | level table revision 17: the model of sorted bytes takes its mixer's prediction without an APM (every level), levels 1–5 fit their tables as levels 6–9 do, and level 2 hashes orders 3 and 5 and the current word in tables of 2^18 buckets, with one match model; written by levels 1–5 (by levels 6–9 before codec 19) |
-//! | 19 | level table revision 18: at levels 6–9 the record detector takes the distance whose decayed score of votes is highest, not the last to win eight votes in a row; written by levels 6–9 |
+//! | 19 | level table revision 18: at levels 6–9 the record detector takes the distance whose decayed score of votes is highest, not the last to win eight votes in a row; written by levels 6–9 before codec 20 |
+//! | 20 | level table revision 19: at levels 6–9 each mixer weight set, once warmed up, settles below the mixer's rate as it learns (to a third of it after about 14,000 updates), and while records of 4 to 64 bytes are detected the first sparse context's table holds the record's new bytes; written by levels 6–9 |
 
 use crate::Error;
 use crate::cm;
@@ -80,7 +81,8 @@ impl Codec {
             Codec::ContextMixing { revision: 15 } => "cm15",
             Codec::ContextMixing { revision: 16 } => "cm16",
             Codec::ContextMixing { revision: 17 } => "cm17",
-            Codec::ContextMixing { .. } => "cm18",
+            Codec::ContextMixing { revision: 18 } => "cm18",
+            Codec::ContextMixing { .. } => "cm19",
         }
     }
 }

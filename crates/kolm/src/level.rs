@@ -101,8 +101,10 @@ impl Level {
     /// deterministic inputs, match recovery and the quote state from level 6), 16 for codec
     /// 17 (fitted tables from level 6), 17 for codec 18 (fitted tables at every level, the
     /// model of sorted bytes without its APM, and a lighter level 2: orders 3 and 5, the
-    /// current word and one match model in tables of 2^18 buckets) and 18 for codec 19
-    /// (record lengths chosen by scores of votes from level 6).
+    /// current word and one match model in tables of 2^18 buckets), 18 for codec 19
+    /// (record lengths chosen by scores of votes from level 6) and 19 for codec 20 (weight
+    /// sets that settle below the mixer's rate and the context of a record's new bytes from
+    /// level 6).
     pub(crate) fn cm_config(self, revision: u8) -> cm::Config {
         const ORDERS: [&[u8]; 5] = [&[2, 3, 4], &[2, 3, 4, 6], &[2, 3, 4, 6], &[2, 3, 4, 6, 8], &[2, 3, 4, 5, 6, 8]];
         let step = usize::from(self.0.min(5) - 1);
@@ -137,6 +139,7 @@ impl Level {
             order2_gates: revision >= 6 && self.0 >= 6 || level_5_of_codec_13,
             long_match: revision >= 11 && self.0 >= 3 || level_2_of_codec_13 && !level_2_of_codec_18,
             warm_up: match revision {
+                19.. if self.0 >= 6 => cm::WarmUp::Settling,
                 11.. => cm::WarmUp::EachSet,
                 6.. if self.0 >= 6 => cm::WarmUp::Mixer,
                 _ => cm::WarmUp::Never,
@@ -187,6 +190,7 @@ impl Level {
             },
             sorted_apm: revision < 17,
             scored_records: revision >= 18 && self.0 >= 6,
+            new_bytes: revision >= 19 && self.0 >= 6,
         }
     }
 

@@ -30,6 +30,32 @@ const STEADY_LIMIT: u32 = 255;
 /// cannot see past.
 pub(super) const SPARSE_MASKS: [u64; 5] = [0xFF00, 0xFF_0000, 0xFF_FF00, 0xFF_00FF, 0xFFFF_0000];
 
+/// The record lengths whose new bytes take the first sparse context's table (codec 20;
+/// [`new_bytes_hash`]). Below 4 bytes a record is a sample or a pixel, which the other
+/// contexts see; above 64 it is a row of a picture or a table, and hashing its bytes at
+/// every byte would cost more time than the context is worth.
+pub(super) const NEW_BYTES_RECORDS: std::ops::RangeInclusive<usize> = 4..=64;
+
+/// The hash of a record's *new bytes*, for the next byte of `history` (codec 20): the
+/// byte one record back, and each of the last `length − 1` bytes, where a byte that
+/// repeats the byte one record before it is replaced by a mark. A table's rows share what
+/// stays the same from one record to the next (a row number, a record type, padding) and
+/// differ in a few fields (a column number, a value); an order-*n* context that spans a
+/// field changing once a row, as a row number does, is new in every record and learns
+/// nothing, while this one keeps the fields that identify the cell. kennedy.xls (13-byte
+/// cell records, each with its row, column and type) came out 15 % smaller at level 9.
+fn new_bytes_hash(history: &[u8], length: usize) -> u32 {
+    const REPEATED: u64 = 0x100;
+    let end = history.len();
+    let mut key = length as u64 ^ u64::from(history[end - length]) << 12;
+    for back in 1..length {
+        let byte = history[end - back];
+        let new = if byte == history[end - back - length] { REPEATED } else { u64::from(byte) };
+        key = (key ^ new).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17);
+    }
+    hash64(key ^ (0x2D << 56))
+}
+
 /// Record contexts (see [`super::record`]) per record-length model.
 pub(super) const RECORD_CONTEXTS: usize = 3;
 
@@ -841,6 +867,9 @@ struct ContextHasher {
     in_text: bool,
     /// The record-length detector, when the record contexts run.
     records: Option<RecordDetector>,
+    /// Whether the record's new bytes take the first sparse context's table
+    /// ([`Config::new_bytes`]).
+    new_bytes: bool,
     /// What followed each order-1 and order-2 context, when the indirect contexts run.
     indirect: Option<IndirectHistory>,
 }
@@ -874,6 +903,7 @@ impl ContextHasher {
             records: (config.runs(Component::Record))
                 .then(|| RecordDetector::new(row_hint, config.runs(Component::RowHint), config.scored_records)),
             indirect: config.runs(Component::Indirect).then(IndirectHistory::new),
+            new_bytes: config.runs(Component::NewBytes),
         }
     }
 
@@ -939,6 +969,9 @@ impl ContextHasher {
             self.hashes[at + 1] =
                 hash64(tag ^ above << 16 ^ back(length + 1) << 8 ^ back(length.saturating_sub(1)) ^ (0x31 << 56));
             self.hashes[at + 2] = hash64(tag ^ above << 8 ^ back(2 * length) ^ (0x32 << 56));
+            if self.new_bytes && NEW_BYTES_RECORDS.contains(&length) && history.len() > 2 * length {
+                self.hashes[sparse_slots.start] = new_bytes_hash(history, length);
+            }
             at += RECORD_CONTEXTS;
         }
         // Before the tokens, whose current token sees the quotes (codec 16).

@@ -44,9 +44,9 @@ fn golden_files_pin_every_level() {
         assert!(kolm::decompress(&golden(&name)).unwrap() == input, "level {n}");
         // Each level is written with the oldest revision of the level table that has its
         // models: levels 1-5 changed last in the seventeenth (codec 18), levels 6-9 in the
-        // eighteenth (codec 19, the record detector's scores).
+        // nineteenth (codec 20: settling weight sets and the record's new bytes).
         let codec = kolm::inspect(&golden(&name)[..]).unwrap()[0].codec;
-        assert_eq!(codec, if n <= 5 { "cm17" } else { "cm18" }, "level {n}");
+        assert_eq!(codec, if n <= 5 { "cm17" } else { "cm19" }, "level {n}");
     }
 }
 
@@ -130,8 +130,8 @@ fn golden_file_pins_the_chosen_sorted_path() {
 /// 15; levels 6-9 before fitted tables: codec 16; every level before its model of sorted
 /// bytes dropped the APM after its mixer, levels 1-5 before fitted tables and level 2 before
 /// it dropped order 2 and the second match model: codecs 12, 13 and 17; levels 6-9 before
-/// their record detector kept scores: codec 18) decode with the models they were written
-/// with.
+/// their record detector kept scores: codec 18; levels 6-9 before settling weight sets and
+/// the record's new bytes: codec 19) decode with the models they were written with.
 #[test]
 fn frames_of_earlier_level_tables_still_decode() {
     let input = golden("mixed.bin");
@@ -153,6 +153,7 @@ fn frames_of_earlier_level_tables_still_decode() {
         ("cm15", "codec16", &[6, 7, 8, 9]),
         ("cm16", "codec17", &[6, 7, 8, 9]),
         ("cm17", "codec18", &[6, 7, 8, 9]),
+        ("cm18", "codec19", &[6, 7, 8, 9]),
     ] {
         for n in levels {
             let frame = golden(&format!("mixed.bin.{name}-level{n}.kolm"));
@@ -485,7 +486,7 @@ fn hostile_headers_get_clear_errors() {
     expect(Vec::new(), "not .kolm data (it starts with nothing: it is empty)");
     expect(kolm::MAGIC[..2].to_vec(), "ends inside a frame header");
     expect(header(2, 1, 5, 21, 0), ".kolm format version 2 is not supported");
-    expect(header(1, 20, 5, 21, 0), "unknown codec 20 (this kolm knows codecs 1 to 19)");
+    expect(header(1, 21, 5, 21, 0), "unknown codec 21 (this kolm knows codecs 1 to 20)");
     expect(header(1, 1, 0, 21, 0), "level 0");
     expect(header(1, 1, 10, 21, 0), "level 10");
     expect(header(1, 1, 5, 15, 0), "block size 2^15");
