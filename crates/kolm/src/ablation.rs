@@ -44,6 +44,7 @@ pub fn components(level: Level) -> Vec<Component> {
         Component::WordGate,
         Component::SeenOrdersGate,
         Component::WarmUp,
+        Component::FinalMixers,
         Component::Sorting,
         Component::Match,
         Component::LongMatch,

@@ -191,6 +191,7 @@ impl Level {
             sorted_apm: revision < 17,
             scored_records: revision >= 18 && self.0 >= 6,
             new_bytes: revision >= 19 && self.0 >= 6,
+            final_mixers: revision >= 19 && self.0 >= 6,
         }
     }
 

@@ -429,7 +429,8 @@ impl<const VECTORS: usize, const CONTEXTS: usize> Predictor<VECTORS, CONTEXTS> {
                 6,
                 if config.runs(Component::WarmUp) { config.warm_up } else { WarmUp::Never },
             )
-            .summing_narrow(config.narrow_mixer),
+            .summing_narrow(config.narrow_mixer)
+            .with_final_mixers(config.runs(Component::FinalMixers)),
             by_partial_byte: Apm::new(config.partial_byte_apm_contexts(), 7).learning_both_knots(config.apm_both_knots),
             // The neighbourhoods of the image contexts follow the order-1 contexts.
             by_order1: Apm::new((1 << 16) + if image.is_some() { image::NEIGHBOURHOODS } else { 0 }, 7)
