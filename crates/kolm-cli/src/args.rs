@@ -41,7 +41,7 @@ Levels 2-9 sort a large block too where a trial on samples of it finds the model
 no better (noisy data such as scanned images), several times faster:
   level      1      2      3      4      5      6      7      8      9
   block  16MiB  16MiB  16MiB  16MiB  16MiB  16MiB  32MiB  64MiB  64MiB
-  memory   145    145    490    554    625   2301   3389   3861   3861  MiB per thread, at most
+  memory   145    145    490    554    625   2302   3390   3861   3861  MiB per thread, at most
 Files smaller than the block need less: the block shrinks to fit them.";
 
 const AFTER_HELP: &str = "\

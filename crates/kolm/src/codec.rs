@@ -27,7 +27,7 @@
 //! | 17 | level table revision 16: at levels 6–9 a block whose tables reach 2^18 buckets sizes each hashed table by what its context fills, the sizes ahead of its payload; written by levels 6–9 before codec 18 |
 //! | 18 | level table revision 17: the model of sorted bytes takes its mixer's prediction without an APM (every level), levels 1–5 fit their tables as levels 6–9 do, and level 2 hashes orders 3 and 5 and the current word in tables of 2^18 buckets, with one match model; written by levels 1–5 (by levels 6–9 before codec 19) |
 //! | 19 | level table revision 18: at levels 6–9 the record detector takes the distance whose decayed score of votes is highest, not the last to win eight votes in a row; written by levels 6–9 before codec 20 |
-//! | 20 | level table revision 19: at levels 6–9 each mixer weight set, once warmed up, settles below the mixer's rate as it learns (to a third of it after about 14,000 updates), and while records of 4 to 64 bytes are detected the first sparse context's table holds the record's new bytes; written by levels 6–9 |
+//! | 20 | level table revision 19: at levels 6–9 each mixer weight set, once warmed up, settles below the mixer's rate as it learns (to a third of it after about 14,000 updates), a second layer of final mixers, one per gate, replaces the average of the gates, and while records of 4 to 64 bytes are detected the first sparse context's table holds the record's new bytes; written by levels 6–9 |
 
 use crate::Error;
 use crate::cm;
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn memory_estimates_follow_the_level_table() {
         let mib = |level: u8| Level::new(level).unwrap().memory_per_thread() >> 20;
-        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 145, 490, 554, 625, 2301, 3389, 3861, 3861]);
+        assert_eq!([1, 2, 3, 4, 5, 6, 7, 8, 9].map(mib), [145, 145, 490, 554, 625, 2302, 3390, 3861, 3861]);
     }
 
     #[test]
