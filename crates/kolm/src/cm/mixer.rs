@@ -52,6 +52,8 @@ pub(crate) const LANES: usize = 8;
 const FINAL_SETS: usize = 1 << 12;
 /// The final mixers' learning rate, in the units of the mixer's (half its usual 6).
 const FINAL_RATE: i32 = 3;
+// A final mixer's weights over the gates are one vector.
+const _: () = assert!(MAX_GATES <= LANES);
 
 /// The second layer of a mixer (codec 20, levels 6–9): for each gate a final mixer, whose
 /// inputs are the gates' predictions (stretched) and whose weights are chosen by that
@@ -66,11 +68,11 @@ const FINAL_RATE: i32 = 3;
 /// average (codec 11) gained 0.16 % on the seven small corpus files and lost on text;
 /// two, by the first and the last gates' contexts, beside the average, 0.5 %.
 struct FinalMixers {
-    /// One group of [`FINAL_SETS`] sets of [`MAX_GATES`] weights per gate, in 16.16 fixed
-    /// point.
+    /// One group of [`FINAL_SETS`] sets of weights per gate, in 16.16 fixed point, each set a
+    /// vector of [`LANES`] (at least [`MAX_GATES`]) so that [`exact_dot`] serves here too.
     weights: Vec<i32>,
-    /// The gates' predictions for the current bit, stretched.
-    gate_outputs: [i32; MAX_GATES],
+    /// The gates' predictions for the current bit, stretched, then zeros.
+    gate_outputs: [i32; LANES],
     /// Where each final mixer's chosen set starts in `weights`, and its prediction (12 bits).
     chosen: [(usize, i32); MAX_GATES],
 }
@@ -78,8 +80,8 @@ struct FinalMixers {
 impl FinalMixers {
     fn new(gates: usize) -> FinalMixers {
         FinalMixers {
-            weights: vec![(1 << 16) / gates as i32; gates * FINAL_SETS * MAX_GATES],
-            gate_outputs: [0; MAX_GATES],
+            weights: vec![(1 << 16) / gates as i32; gates * FINAL_SETS * LANES],
+            gate_outputs: [0; LANES],
             chosen: [(0, 2048); MAX_GATES],
         }
     }
@@ -88,14 +90,10 @@ impl FinalMixers {
     /// chose.
     #[inline(always)]
     fn mix(&mut self, sets: &[usize]) -> i32 {
-        let gates = sets.len();
         let mut sum = 0;
         for (gate, (&set, chosen)) in sets.iter().zip(&mut self.chosen).enumerate() {
-            let start = (gate * FINAL_SETS + (set >> 8) % FINAL_SETS) * MAX_GATES;
-            let weights = &self.weights[start..start + gates];
-            let dot: i64 =
-                self.gate_outputs[..gates].iter().zip(weights).map(|(&x, &w)| i64::from(x) * i64::from(w)).sum();
-            let output = (dot >> 16).clamp(-i64::from(STRETCH_LIMIT), i64::from(STRETCH_LIMIT)) as i32;
+            let start = (gate * FINAL_SETS + (set >> 8) % FINAL_SETS) * LANES;
+            let output = stretched_sum(exact_dot(&self.gate_outputs, &self.weights[start..start + LANES]));
             *chosen = (start, squash(output));
             sum += output;
         }
@@ -181,6 +179,13 @@ pub(crate) struct Mixer<const VECTORS: usize> {
     narrow: bool,
     /// The second layer, where the mixer has one ([`Mixer::with_final_mixers`]).
     finals: Option<Box<FinalMixers>>,
+}
+
+/// A dot product of stretched inputs and 16.16 weights as a stretched prediction: its
+/// integer part, within ±[`STRETCH_LIMIT`].
+#[inline(always)]
+fn stretched_sum(dot: i64) -> i32 {
+    (dot >> 16).clamp(-i64::from(STRETCH_LIMIT), i64::from(STRETCH_LIMIT)) as i32
 }
 
 /// Σ xᵢ·wᵢ, exactly.
@@ -313,7 +318,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
 
     /// Bytes of the final mixers' weights for `gates` gates ([`Mixer::with_final_mixers`]).
     pub(crate) fn final_mixer_bytes(gates: usize) -> u64 {
-        (gates * FINAL_SETS * MAX_GATES * size_of::<i32>()) as u64
+        (gates * FINAL_SETS * LANES * size_of::<i32>()) as u64
     }
 
     /// The mixer, summing its dot products in 32 bits if `narrow` ([`narrow_dot`]).
@@ -359,8 +364,7 @@ impl<const VECTORS: usize> Mixer<VECTORS> {
             let set = first_set + set;
             let start = set * self.stride();
             let weights = &self.weights[start..start + self.stride()];
-            let x = ((baseline + dot(inputs, weights)) >> 16).clamp(-i64::from(STRETCH_LIMIT), i64::from(STRETCH_LIMIT))
-                as i32;
+            let x = stretched_sum(baseline + dot(inputs, weights));
             self.selected[gate] = (set, squash(x));
             if let Some(finals) = &mut self.finals {
                 finals.gate_outputs[gate] = x;
